@@ -1,0 +1,322 @@
+"""Load descriptors from files into a validated :class:`Portfolio`.
+
+Reads YAML (portfolio, site files, catalog) and geo files, validates them with the
+pydantic models of :mod:`planner.descriptors`, checks cross-references (tenant -> site,
+tenant -> rack type, fleet -> ASIC, existing halls -> hall module) and resolves each
+site's land with :mod:`planner.geometry`. Every problem found is collected and raised
+together as one :class:`~planner.errors.InputError`, each naming file, field and value.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from planner.descriptors import Catalog, PortfolioSpec, Site
+from planner.errors import InputError, Problem, short
+from planner.geometry import GeometryError, LandGeometry, features_frame, read_features, resolve_land, sites_frame
+
+logger = logging.getLogger(__name__)
+
+BUNDLED_CATALOG = "bundled"
+ROLES = ("parcel", "exclusion", "building")
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """A validated portfolio: descriptors, catalog and each site's resolved land."""
+
+    spec: PortfolioSpec
+    catalog: Catalog
+    sites: tuple[Site, ...]
+    land: dict[str, LandGeometry]
+    path: Path | None = None
+    site_files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def site(self, site_id: str) -> Site:
+        return next(s for s in self.sites if s.id == site_id)
+
+    def sites_frame(self) -> gpd.GeoDataFrame:
+        """One row per site (EPSG:4326 parcel outline) with its headline figures."""
+        rows = []
+        for s in self.sites:
+            land = self.land[s.id]
+            rows.append(
+                {
+                    "site_id": s.id,
+                    "name": s.name,
+                    "operator": s.operator,
+                    "grid": s.grid,
+                    "contracted_mw": sum(c.mw for c in s.power_contracts),
+                    "interconnect_mw": s.interconnect.mw,
+                    "mining_mw": sum(b.mining_mw for b in s.land.buildings),
+                    "parcel_area_m2": land.parcel_area_m2,
+                    "buildable_area_m2": land.buildable_area_m2,
+                    "building_area_m2": land.building_area_m2,
+                }
+            )
+        parcels = [self.land[s.id].to_wgs84().geometry.iloc[0] for s in self.sites]
+        return sites_frame(rows, parcels)
+
+    def to_spec_dict(self) -> dict[str, Any]:
+        """The descriptor as plain data, sites and catalog inline, land files absolute."""
+        data = self.spec.model_dump(mode="json", exclude={"sites", "catalog"})
+        data["catalog"] = self.catalog.model_dump(mode="json")
+        data["sites"] = []
+        for s in self.sites:
+            site = s.model_dump(mode="json")
+            site["land"]["file"] = str(self.land_file(s.id))
+            data["sites"].append(site)
+        return data
+
+    def land_file(self, site_id: str) -> Path:
+        site_file = Path(self.site_files.get(site_id, str(self.path) if self.path else "."))
+        return (site_file.parent / self.site(site_id).land.file).resolve()
+
+
+def load_portfolio(path: str | Path) -> Portfolio:
+    """Read and validate a portfolio file; raise InputError listing every problem."""
+    path = Path(path)
+    problems: list[Problem] = []
+    data = _read_yaml(path, problems)
+    if data is None:
+        raise InputError(problems)
+    return _build(data, path, path.resolve().parent, problems)
+
+
+def portfolio_from_dict(data: dict[str, Any], base_dir: Path, label: str = "<inline>") -> Portfolio:
+    """Validate a portfolio given as plain data (paths resolved against `base_dir`)."""
+    return _build(data, Path(label), base_dir.resolve(), [])
+
+
+def bundled_catalog() -> Catalog:
+    text = resources.files("planner").joinpath("data/catalog.yaml").read_text()
+    return Catalog.model_validate(yaml.safe_load(text))
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _build(data: Any, path: Path, base: Path, problems: list[Problem]) -> Portfolio:
+    spec = _validate(PortfolioSpec, data, str(path), problems)
+    if spec is None:
+        raise InputError(problems)
+    catalog = _load_catalog(spec, path, base, problems)
+    sites: list[Site] = []
+    site_files: dict[str, str] = {}
+    for i, entry in enumerate(spec.sites):
+        if isinstance(entry, Site):
+            sites.append(entry)
+            site_files[entry.id] = str(path)
+            continue
+        site_path = _inside(base, base / entry, str(path), f"sites[{i}]", entry, problems)
+        if site_path is None:
+            continue
+        raw = _read_yaml(site_path, problems)
+        site = _validate(Site, raw, str(site_path), problems) if raw is not None else None
+        if site is not None:
+            sites.append(site)
+            site_files[site.id] = str(site_path)
+    if catalog is not None:
+        _check_references(spec, catalog, sites, site_files, str(path), problems)
+    land: dict[str, LandGeometry] = {}
+    for site in sites:
+        geom = _load_land(site, Path(site_files[site.id]), base, problems)
+        if geom is not None:
+            land[site.id] = geom
+    if problems or catalog is None:
+        raise InputError(problems)
+    logger.info("loaded portfolio %s: %d sites, %d tenant offers", spec.name, len(sites), len(spec.tenants))
+    return Portfolio(spec, catalog, tuple(sites), land, path, site_files)
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        problems.append(Problem(str(path), "<file>", str(path), f"cannot read: {exc.strerror or exc}"))
+        return None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<yaml>"
+        reason = getattr(exc, "problem", None) or str(exc)
+        problems.append(Problem(str(path), where, "<yaml>", f"YAML syntax error: {reason}"))
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), "<root>", short(data), "expected a mapping of keys"))
+        return None
+    return data
+
+
+def _validate(model: type[BaseModel], data: Any, file: str, problems: list[Problem]) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = _loc(err["loc"])
+            value = "<missing>" if err["type"] == "missing" else short(err.get("input"))
+            problems.append(Problem(file, loc or "<root>", value, err["msg"]))
+        return None
+
+
+def _loc(parts: tuple[Any, ...]) -> str:
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        elif p in ("str", "Site", "Catalog", "function-after[_dates(), PowerContract]") or "function-" in str(p):
+            continue  # union / validator branch labels carry no meaning for the user
+        else:
+            out += f".{p}" if out else str(p)
+    return out
+
+
+def _inside(base: Path, target: Path, file: str, fld: str, value: str, problems: list[Problem]) -> Path | None:
+    resolved = target.resolve()
+    if not resolved.is_relative_to(base):
+        problems.append(Problem(file, fld, value, f"path is outside the portfolio's folder {base}"))
+        return None
+    if not resolved.exists():
+        problems.append(Problem(file, fld, value, "file not found"))
+        return None
+    return resolved
+
+
+def _load_catalog(spec: PortfolioSpec, path: Path, base: Path, problems: list[Problem]) -> Catalog | None:
+    if isinstance(spec.catalog, Catalog):
+        return spec.catalog
+    if spec.catalog == BUNDLED_CATALOG:
+        return bundled_catalog()
+    cat_path = _inside(base, base / spec.catalog, str(path), "catalog", spec.catalog, problems)
+    if cat_path is None:
+        return None
+    raw = _read_yaml(cat_path, problems)
+    return _validate(Catalog, raw, str(cat_path), problems) if raw is not None else None
+
+
+def _check_references(
+    spec: PortfolioSpec,
+    catalog: Catalog,
+    sites: list[Site],
+    site_files: dict[str, str],
+    file: str,
+    problems: list[Problem],
+) -> None:
+    site_ids = [s.id for s in sites]
+    seen: set[str] = set()
+    for i, sid in enumerate(site_ids):
+        if sid in seen:
+            problems.append(Problem(file, f"sites[{i}].id", sid, "duplicate site id"))
+        seen.add(sid)
+    racks = {r.id for r in catalog.racks}
+    halls = {h.id for h in catalog.hall_modules}
+    cdus = {c.id for c in catalog.cooling_units}
+    asics = {a.id for a in catalog.asics}
+    for s in sites:
+        sf = site_files[s.id]
+        if s.mining is not None and s.mining.asic not in asics:
+            problems.append(Problem(sf, "mining.asic", s.mining.asic, f"unknown ASIC model (catalog has {', '.join(sorted(asics))})"))
+        for key in s.existing_halls:
+            if key not in halls:
+                problems.append(Problem(sf, f"existing_halls.{key}", key, "unknown hall module"))
+        for key in s.existing_cdus:
+            if key not in cdus:
+                problems.append(Problem(sf, f"existing_cdus.{key}", key, "unknown cooling unit"))
+    tenant_ids: set[str] = set()
+    horizon_start = spec.horizon.start
+    for i, t in enumerate(spec.tenants):
+        where = f"tenants[{i}]"
+        if t.id in tenant_ids:
+            problems.append(Problem(file, f"{where}.id", t.id, "duplicate tenant id"))
+        tenant_ids.add(t.id)
+        if t.rack_type not in racks:
+            problems.append(Problem(file, f"{where}.rack_type", t.rack_type, f"unknown rack type (catalog has {', '.join(sorted(racks))})"))
+        for j, sid in enumerate(t.eligible_sites):
+            if sid not in seen:
+                problems.append(Problem(file, f"{where}.eligible_sites[{j}]", sid, "unknown site"))
+        for sid in t.site_rates_usd_per_kw_month:
+            if sid not in t.eligible_sites:
+                problems.append(Problem(file, f"{where}.site_rates_usd_per_kw_month.{sid}", sid, "not an eligible site of this tenant"))
+        if t.max_sites > len(t.eligible_sites):
+            problems.append(Problem(file, f"{where}.max_sites", str(t.max_sites), f"more than the {len(t.eligible_sites)} eligible sites"))
+        if t.start_latest < _months_before(horizon_start, t.term_months):
+            problems.append(Problem(file, f"{where}.start_latest", str(t.start_latest), "the lease ends before the horizon starts"))
+        if t.start_earliest >= _horizon_end(spec):
+            problems.append(Problem(file, f"{where}.start_earliest", str(t.start_earliest), "after the end of the horizon"))
+
+
+def _months_before(date: Any, months: int) -> Any:
+    y, m = divmod(date.year * 12 + date.month - 1 - months, 12)
+    return date.replace(year=y, month=m + 1, day=1)
+
+
+def _horizon_end(spec: PortfolioSpec) -> Any:
+    step = {"month": 1, "quarter": 3, "year": 12}[spec.horizon.period]
+    return _months_before(spec.horizon.start, -step * spec.horizon.periods)
+
+
+def _load_land(site: Site, site_file: Path, base: Path, problems: list[Problem]) -> LandGeometry | None:
+    sf = str(site_file)
+    if site.land.geojson is not None:
+        source = f"{sf} (land.geojson)"
+        try:
+            frame = features_frame(site.land.geojson)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problems.append(Problem(sf, "land.geojson", short(site.land.geojson), f"not a GeoJSON FeatureCollection: {exc}"))
+            return None
+    else:
+        land_path = _inside(base, site_file.parent / site.land.file, sf, "land.file", site.land.file, problems)
+        if land_path is None:
+            return None
+        source = str(land_path)
+        try:
+            frame = read_features(land_path, "land.file")
+        except GeometryError as exc:
+            problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
+            return None
+    if "role" not in frame.columns:
+        problems.append(Problem(source, "features.role", "<missing>", f"each feature needs a role: one of {ROLES}"))
+        return None
+    bad = sorted(set(frame["role"].astype(str)) - set(ROLES))
+    if bad:
+        problems.append(Problem(source, "features.role", ", ".join(bad), f"unknown role (use {ROLES})"))
+        return None
+    parcels = frame[frame["role"] == "parcel"]
+    if len(parcels) != 1:
+        problems.append(Problem(source, "features.role", f"{len(parcels)} parcels", "exactly one feature must have role 'parcel'"))
+        return None
+    buildings = frame[frame["role"] == "building"]
+    ids = buildings["id"] if "id" in buildings.columns else []
+    by_id = {str(i): g for i, g in zip(ids, buildings.geometry)}
+    wanted = [b.id for b in site.land.buildings]
+    for b in wanted:
+        if b not in by_id:
+            problems.append(Problem(sf, "land.buildings.id", b, f"no building feature with this id in {source}"))
+    for b in sorted(set(by_id) - set(wanted)):
+        problems.append(Problem(source, "features.id", b, f"building not listed in {site_file.name} land.buildings"))
+    if set(by_id) != set(wanted) or len(by_id) != len(buildings):
+        return None
+    try:
+        return resolve_land(
+            parcels.geometry,
+            frame[frame["role"] == "exclusion"].geometry,
+            gpd.GeoSeries([by_id[b] for b in wanted], crs=frame.crs),
+            site.land.setback_m,
+            source,
+        )
+    except GeometryError as exc:
+        problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
+        return None

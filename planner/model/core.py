@@ -1,0 +1,166 @@
+"""The model container shared by the concern modules, and PuLP's fast idioms.
+
+Variables live in numpy object arrays (one per family, indexed like the input arrays;
+``None`` where a variable does not exist). Linear expressions are built from
+(variable, coefficient) pairs in one pass (:func:`lin`), never with ``sum`` over
+expressions. Every constraint is named ``family|site|period|tenant`` and its meaning is
+kept in :attr:`Model.meta`, so a solver log, an LP file or an infeasibility diagnosis
+reads back in descriptor terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pulp
+
+from planner.inputs import Inputs
+
+LE, GE, EQ = pulp.LpConstraintLE, pulp.LpConstraintGE, pulp.LpConstraintEQ
+
+
+@dataclass(frozen=True)
+class ConstraintInfo:
+    """What a constraint bounds, in the user's terms."""
+
+    family: str
+    resource: str
+    site: str | None = None
+    period: str | None = None
+    tenant: str | None = None
+
+
+@dataclass
+class Model:
+    """One PuLP problem with its variable arrays, named constraints and objective terms."""
+
+    inputs: Inputs
+    mode: str  # "plan" | "bau"
+    integer_rack_sites: frozenset[int] = frozenset()
+    prob: pulp.LpProblem = field(init=False)
+    v: dict[str, np.ndarray] = field(default_factory=dict)
+    meta: dict[str, ConstraintInfo] = field(default_factory=dict)
+    objective_terms: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    capex_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
+    """(variables, coefficients, period of payment) triples; the finance module sums them."""
+    capex_constant: np.ndarray = field(init=False)
+    """[T] capex constants (negative: existing units netted out of the first increment)."""
+    occupied: np.ndarray = field(init=False)
+    """[S,R,T] lists of (variable, 1.0): leased + self-operated MW in rack positions."""
+    site_it_ub: np.ndarray = field(init=False)
+    """[S,T] most hall IT MW each site can have in service (from bounds on halls)."""
+    leases: list[np.ndarray] = field(default_factory=list)
+    """per tenant k, lease variables [eligible site j, T]."""
+    starts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """per tenant k, (start variables, their start periods)."""
+    build_seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.capex_constant = np.zeros(self.inputs.T)
+        self.prob = pulp.LpProblem(f"dcplan_{_safe(self.inputs.portfolio.name)}_{self.mode}", pulp.LpMaximize)
+
+    @property
+    def bau(self) -> bool:
+        return self.mode == "bau"
+
+    def var(
+        self,
+        family: str,
+        shape: tuple[int, ...],
+        low: float | np.ndarray = 0.0,
+        up: float | np.ndarray | None = None,
+        cat: str | np.ndarray = pulp.LpContinuous,
+        exists: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """An array of variables named ``family_i_j...``; bounds and category broadcast."""
+        low_a = np.broadcast_to(np.asarray(low, dtype=float), shape)
+        up_a = np.broadcast_to(np.asarray(np.nan if up is None else up, dtype=float), shape)
+        cat_a = np.broadcast_to(np.asarray(cat, dtype=object), shape)
+        mask = np.ones(shape, dtype=bool) if exists is None else np.broadcast_to(exists, shape)
+        out = np.full(shape, None, dtype=object)
+        for idx in zip(*np.nonzero(mask)):
+            ub = up_a[idx]
+            out[idx] = pulp.LpVariable(
+                f"{family}_{'_'.join(map(str, idx))}",
+                lowBound=float(low_a[idx]),
+                upBound=None if np.isnan(ub) else float(max(ub, low_a[idx])),
+                cat=cat_a[idx],
+            )
+        self.v[family] = out
+        return out
+
+    def add(self, family: str, expr: pulp.LpAffineExpression, sense: int, rhs: float, resource: str,
+            site: int | None = None, period: int | None = None, tenant: int | None = None) -> None:
+        """Add ``expr (sense) rhs`` named after what it bounds."""
+        ins = self.inputs
+        info = ConstraintInfo(
+            family=family,
+            resource=resource,
+            site=None if site is None else ins.site_ids[site],
+            period=None if period is None else ins.labels[period],
+            tenant=None if tenant is None else ins.tenant_ids[tenant],
+        )
+        name = "|".join(_safe(x) for x in (family, info.site, info.period, info.tenant) if x is not None)
+        if name in self.meta:
+            name = f"{name}|{len(self.meta)}"
+        self.meta[name] = info
+        self.prob.addConstraint(pulp.LpConstraint(expr, sense, name, float(rhs)))
+
+    def objective(self, variables: np.ndarray, coefficients: np.ndarray) -> None:
+        """Add sum(coefficients * variables) to the NPV (coefficients already discounted)."""
+        self.objective_terms.append((variables, coefficients))
+
+    def capex(self, variables: np.ndarray, coefficients: np.ndarray, periods: np.ndarray) -> None:
+        """Register capex: coefficients[i] * variables[i] paid in periods[i] (undiscounted)."""
+        self.capex_terms.append((variables, coefficients, periods))
+
+    def capex_build(self, x: np.ndarray, unit_cost: np.ndarray, lead: np.ndarray,
+                    base: np.ndarray | float = 0.0) -> None:
+        """Capex of a cumulative build-out x[..., t]: unit_cost (x[t] - x[t-1]) paid in period
+        max(0, t - lead), with x[-1] = base (what exists at the start is not paid for)."""
+        T = x.shape[-1]
+        unit_cost = np.broadcast_to(unit_cost, x.shape)
+        periods = np.maximum(0, np.arange(T) - np.broadcast_to(lead, x.shape))
+        prev = np.full(x.shape, None, dtype=object)
+        prev[..., 1:] = x[..., :-1]
+        self.capex(x, unit_cost, periods)
+        self.capex(prev, -unit_cost, periods)
+        first = np.broadcast_to(base, x.shape[:-1]) * unit_cost[..., 0] * (x[..., 0] != None)  # noqa: E711
+        np.add.at(self.capex_constant, periods[..., 0].ravel(), -first.ravel())
+
+    def monotone(self, family: str, x: np.ndarray, resource: str, site_axis: int | None = 0) -> None:
+        """x[..., t] >= x[..., t-1] along the last axis (irreversible build-out)."""
+        for idx in np.ndindex(x.shape[:-1]):
+            row = x[idx]
+            for t in range(1, row.shape[0]):
+                if row[t] is not None and row[t - 1] is not None:
+                    self.add(family, lin((row[t], 1.0), (row[t - 1], -1.0)), GE, 0.0, resource,
+                             site=None if site_axis is None else idx[site_axis], period=t)
+
+
+def lin(*pairs: tuple[Any, Any]) -> pulp.LpAffineExpression:
+    """sum of coefficient x variable over (variables, coefficients) pairs of arrays or scalars.
+
+    Repeated variables accumulate; None variables and zero coefficients are skipped.
+    """
+    acc: dict[pulp.LpVariable, float] = {}
+    for variables, coefficients in pairs:
+        vs = np.ravel(np.asarray(variables, dtype=object))
+        cs = np.ravel(np.broadcast_to(np.asarray(coefficients, dtype=float), np.shape(variables)))
+        for var, coef in zip(vs, cs):
+            if var is not None and coef != 0.0:
+                acc[var] = acc.get(var, 0.0) + float(coef)
+    return pulp.LpAffineExpression(acc)
+
+
+def values(x: np.ndarray, solution: dict[str, float]) -> np.ndarray:
+    """Solved values of a variable array, read from a name -> value map (0 where no variable)."""
+    flat = [0.0 if v is None else float(solution.get(v.name, 0.0)) for v in x.ravel()]
+    return np.array(flat, dtype=float).reshape(x.shape)
+
+
+def _safe(text: Iterable[str] | str) -> str:
+    return str(text).translate(str.maketrans({c: "_" for c in "-+[] ->/:"}))

@@ -1,0 +1,293 @@
+"""CBC through PuLP's command-line adapter, with the status and bound read from CBC's log.
+
+PuLP's own status is not enough: PuLP 3 reports a solve stopped by the time limit as
+optimal, and neither version returns CBC's best bound in a version-independent way.
+CBC always writes a log here (to ``log_path`` or a temporary file); these lines of it
+are read (CBC 2.10 and the ``cbcbox`` "Devel" build print them alike):
+
+* ``Version: 2.10.3`` - the solver version;
+* ``Result - Optimal solution found`` / ``... (within gap tolerance)`` /
+  ``Result - Stopped on time limit`` ... - why a MIP search ended;
+* ``Optimal objective 11 - 1 iterations ...`` - a pure LP solved to optimality (no
+  ``Result`` line is printed then);
+* ``Cbc0011I Exiting as integer gap of 19.949316 less than 1e-10 or 5%`` - absolute
+  gap when CBC stopped within its gap tolerance;
+* ``Cbc0005I Partial search - best objective A (best possible B), ...`` - incumbent and
+  bound when a limit stopped the search, in CBC's internal *minimisation* sense (a
+  maximisation reaches CBC negated, with PuLP 3's ``-max`` and PuLP 4's negated MPS
+  alike) and without the objective constant (``A`` is ``1e+50`` without incumbent);
+* ``Objective value:`` with ``Lower bound:`` (min) or ``Upper bound:`` (PuLP 3's
+  ``-max``) - fallback when ``Cbc0005I`` is missing.
+
+The bound is then rebuilt around the exact objective of the returned solution
+(objective -/+ the logged absolute gap), so signs and the objective constant never
+depend on how PuLP handed the problem to CBC.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, replace
+
+import pulp
+
+from solvers.base import SolveOptions, SolveResult, SolveStatus, error_result, is_max, make_result, problem_columns
+
+log = logging.getLogger(__name__)
+
+_NUM = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+_RE = {
+    "version": re.compile(r"^Version:\s*(.+?)\s*$"),
+    "build": re.compile(r"^Build Date:\s*(.+?)\s*$"),
+    "result": re.compile(r"^Result - (.+?)\s*$"),
+    "lp_optimal": re.compile(r"^Optimal objective\s+" + _NUM),
+    "int_gap": re.compile(r"Exiting as integer gap of\s+" + _NUM),
+    "partial": re.compile(r"Partial search - best objective\s+" + _NUM + r"\s+\(best possible\s+" + _NUM + r"\)"),
+    "obj_value": re.compile(r"^Objective value:\s+" + _NUM),
+    "obj_bound": re.compile(r"^(?:Lower|Upper) bound:\s+" + _NUM),
+    "other": re.compile(
+        r"^(Problem is (?:infeasible|unbounded).*|LP relaxation stopped.*|Pre-processing says.*|Stopped.*)$"
+    ),
+}
+_NO_INCUMBENT = 1e49  # CBC prints 1e+50 for "no solution yet"
+
+
+@dataclass
+class CbcLog:
+    """What the CBC log says about one solve."""
+
+    version: str = "unknown"
+    result: str | None = None  # text after "Result - "
+    other: str | None = None  # last status-like line outside a MIP search
+    lp_optimal: bool = False
+    int_gap: float | None = None  # absolute, from Cbc0011I
+    partial: tuple[float, float] | None = None  # (incumbent, bound), internal min sense
+    obj_value: float | None = None
+    obj_bound: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> CbcLog:
+        out, build = cls(), None
+        for raw in text.splitlines():
+            line = raw.strip()
+            for key, rx in _RE.items():
+                m = rx.search(line)
+                if not m:
+                    continue
+                if key == "version":
+                    out.version = m.group(1)
+                elif key == "build":
+                    build = m.group(1)
+                elif key == "result":
+                    out.result = m.group(1)
+                elif key == "other":
+                    out.other = m.group(1)
+                elif key == "lp_optimal":
+                    out.lp_optimal = True
+                elif key == "partial":
+                    out.partial = (float(m.group(1)), float(m.group(2)))
+                else:
+                    setattr(out, key, float(m.group(1)))
+                break
+        if build:
+            out.version = f"{out.version} ({build})"
+        return out
+
+    @property
+    def says_optimal(self) -> bool:
+        if self.result is not None:
+            return self.result.startswith("Optimal")
+        return self.lp_optimal
+
+    @property
+    def message(self) -> str:
+        return self.result or ("Optimal" if self.lp_optimal else None) or self.other or "no status in CBC log"
+
+    def abs_gap(self) -> float | None:
+        """Absolute incumbent-bound distance the log proves, when a solution was found."""
+        if self.partial and self.partial[0] < _NO_INCUMBENT:
+            return max(0.0, self.partial[0] - self.partial[1])
+        if self.int_gap is not None:
+            return abs(self.int_gap)
+        if self.obj_value is not None and self.obj_bound is not None:
+            return abs(self.obj_value - self.obj_bound)
+        return None
+
+
+def _command_class():
+    """PuLP's CBC adapter: COIN_CMD (PuLP 4 with ``pulp[cbc]``, or cbc on PATH), else PuLP 3's bundled binary."""
+    for name in ("COIN_CMD", "PULP_CBC_CMD"):
+        cls = getattr(pulp, name, None)
+        if cls is None:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # PuLP 3 deprecates PULP_CBC_CMD
+            if cls(msg=False).available():
+                return cls
+    return None
+
+
+def _pulp_outcome(ret, problem) -> tuple[str, bool]:
+    """PuLP's verdict as (kind, has_solution); kind: optimal|limit|infeasible|unbounded|error."""
+    if hasattr(ret, "has_solution"):  # PuLP 4: LpSolveStats
+        S = pulp.LpSolveStatus
+        kind = {
+            S.Optimal: "optimal",
+            S.GapLimit: "optimal",  # CBC stopped within its gap tolerance
+            S.Infeasible: "infeasible",
+            S.Unbounded: "unbounded",
+            S.Undefined: "error",
+            S.NotSolved: "error",
+            S.NumericalError: "error",
+        }.get(ret.status, "limit")
+        return kind, bool(ret.has_solution)
+    # PuLP 3: a stopped solve with an incumbent is LpStatusOptimal + LpSolutionIntegerFeasible
+    has_solution = problem.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
+    kind = {
+        pulp.LpStatusOptimal: "optimal" if problem.sol_status == pulp.LpSolutionOptimal else "limit",
+        pulp.LpStatusNotSolved: "limit",
+        pulp.LpStatusInfeasible: "infeasible",
+        pulp.LpStatusUnbounded: "unbounded",
+    }.get(problem.status, "error")
+    return kind, has_solution
+
+
+class CbcSolver:
+    """MILP/LP solves with COIN-OR CBC, through PuLP."""
+
+    name = "cbc"
+    install_hint = "install CBC with `pip install 'pulp[cbc]'` (PuLP 4), or use PuLP 3's bundled CBC"
+
+    @staticmethod
+    def available() -> bool:
+        return _command_class() is not None
+
+    def solve(self, problem: pulp.LpProblem, options: SolveOptions) -> SolveResult:
+        t0 = time.perf_counter()
+        cols = problem_columns(problem)
+        try:
+            if options.warm_start:
+                _set_start(cols, options.warm_start)
+            kind, has_solution, cbc_log = self._run(problem, options)
+            if kind == "unbounded" or (kind == "infeasible" and "infeasible or unbounded" in cbc_log.message):
+                kind, note = self._settle_unbounded(problem, options)
+                cbc_log.other, cbc_log.result = f"{cbc_log.message}: {note}", None
+        except Exception as exc:  # noqa: BLE001 - any solver failure is reported, not raised
+            log.exception("cbc: solve failed")
+            return error_result(self.name, "unknown", time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
+        return self._result(problem, cols, kind, has_solution, cbc_log, options, time.perf_counter() - t0)
+
+    def _run(self, problem, options: SolveOptions) -> tuple[str, bool, CbcLog]:
+        """One CBC solve through PuLP; returns PuLP's (kind, has_solution) and the parsed log."""
+        with contextlib.ExitStack() as stack:
+            log_path = options.log_path
+            if not log_path:
+                fd, log_path = tempfile.mkstemp(prefix="dcplan-cbc-", suffix=".log")
+                os.close(fd)
+                stack.callback(os.remove, log_path)
+            cmd = self._command(options, log_path)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    ret = problem.solve(cmd)
+            finally:
+                cbc_log = _read_log(log_path, options.msg)
+        return (*_pulp_outcome(ret, problem), cbc_log)
+
+    def _settle_unbounded(self, problem, options: SolveOptions) -> tuple[str, str]:
+        """CBC's "unbounded" only covers the relaxation: solve for feasibility alone to decide."""
+        probe = problem.copy()
+        probe.objective = None
+        probe_options = replace(options, warm_start=None, log_path=None)
+        kind, has_solution, _ = self._run(probe, probe_options)
+        if has_solution:
+            return "unbounded", "feasible, so unbounded"
+        if kind == "infeasible":
+            return "infeasible", "feasibility check: infeasible"
+        return "error", f"infeasible or unbounded (feasibility check ended: {kind})"
+
+    @staticmethod
+    def _command(o: SolveOptions, log_path: str):
+        cls = _command_class()
+        if cls is None:
+            raise RuntimeError("CBC is not available")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return cls(
+                msg=False,  # the log goes to log_path; with msg it is replayed to logging
+                timeLimit=o.time_limit_s,
+                gapRel=o.rel_gap,
+                threads=o.threads,
+                warmStart=bool(o.warm_start),
+                logPath=log_path,
+            )
+
+    def _result(self, problem, cols, kind, has_solution, cbc_log: CbcLog, options, seconds) -> SolveResult:
+        maximize = is_max(problem)
+        objective = bound = None
+        values: dict[str, float] = {}
+        if kind == "infeasible":
+            status = SolveStatus.INFEASIBLE
+        elif kind == "unbounded":
+            status = SolveStatus.UNBOUNDED
+        elif has_solution:
+            # OPTIMAL needs PuLP and CBC's own log to agree: PuLP 3 calls a time-limited solve optimal
+            status = SolveStatus.OPTIMAL if kind == "optimal" and cbc_log.says_optimal else SolveStatus.FEASIBLE
+            objective = pulp.value(problem.objective) if problem.objective is not None else 0.0
+            values = {v.name: v.varValue for v in cols}
+            gap = 0.0 if status is SolveStatus.OPTIMAL and cbc_log.int_gap is None else cbc_log.abs_gap()
+            if gap is not None and objective is not None:
+                bound = objective + gap if maximize else objective - gap
+        elif kind == "limit":
+            status = SolveStatus.NO_SOLUTION
+            if cbc_log.partial:  # CBC's internal minimisation sense, objective constant left out
+                constant = problem.objective.constant if problem.objective is not None else 0.0
+                bound = (-cbc_log.partial[1] if maximize else cbc_log.partial[1]) + constant
+        else:
+            status = SolveStatus.ERROR
+        return make_result(
+            status=status,
+            solver=self.name,
+            solver_version=cbc_log.version,
+            maximize=maximize,
+            objective=objective,
+            bound=bound,
+            rel_gap=options.rel_gap,
+            solve_seconds=seconds,
+            message=cbc_log.message,
+            values=values,
+        )
+
+
+def _set_start(cols, warm_start: dict[str, float]) -> None:
+    """Put a MIP start on the variables; PuLP writes it for CBC (``warmStart=True``).
+
+    Variables not named keep their current ``varValue`` (0 when unset): PuLP hands
+    CBC a value for every column.
+    """
+    names = set()
+    for v in cols:
+        if v.name in warm_start:
+            v.varValue = float(warm_start[v.name])
+            names.add(v.name)
+    unknown = sorted(set(warm_start) - names)
+    if unknown:
+        log.warning("cbc: warm start ignores %d unknown variable(s), e.g. %s", len(unknown), unknown[:3])
+
+
+def _read_log(path: str, replay: bool) -> CbcLog:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return CbcLog()
+    if replay:
+        for line in text.splitlines():
+            log.info("cbc: %s", line)
+    return CbcLog.parse(text)
