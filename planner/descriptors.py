@@ -42,6 +42,7 @@ class RackType(Strict):
     gpu_hour_change_per_year: Annotated[float, Field(gt=-1, lt=1)] = Field(
         description="annual relative change of the GPU-hour rate (negative: prices fall)"
     )
+    life_years: PositiveFloat = Field(description="economic life of self-operated GPUs: they retire after it")
     source: Source
 
 
@@ -122,8 +123,8 @@ class PowerContract(Strict):
     id: Id
     mw: PositiveFloat
     price_usd_per_mwh: NonNegFloat
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: dt.date | None = Field(None, description="first day in force (default: the horizon start)")
+    end: dt.date | None = Field(None, description="first day no longer in force (default: beyond the horizon)")
     take_or_pay_share: Share = 0.0
     escalation_per_year: Annotated[float, Field(gt=-0.5, lt=0.5)] | None = Field(
         default=None, description="annual price escalation; the scenario's when omitted"
@@ -324,6 +325,9 @@ class Scenario(Strict):
     gpu_hour_multiplier: PositiveFloat = 1.0
     power_price_multiplier: NonNegFloat = 1.0
     capex_multiplier: PositiveFloat = 1.0
+    cloud_max_it_mw: NonNegFloat | None = Field(
+        None, description="GPU-cloud market: most self-operated IT MW the portfolio can sell, each period"
+    )
 
 
 class PortfolioSpec(Strict):

@@ -89,8 +89,10 @@ class Inputs:
     rack_mw: np.ndarray  # [R] IT MW per rack
     rack_liquid: np.ndarray  # [R] bool
     rack_m2_per_mw: np.ndarray  # [R]
-    rack_capex_usd_per_mw: np.ndarray  # [R]
     cloud_rev_usd_per_mw: np.ndarray  # [R, T]
+    rack_capex_usd: np.ndarray  # [R] per self-operated rack
+    rack_life: np.ndarray  # [R] periods a self-operated rack earns before it retires
+    cloud_max_it_mw: float | None
     # cooling units
     cdu_ids: list[str]
     cdu_mw: np.ndarray  # [C]
@@ -302,8 +304,10 @@ def prepare(portfolio: Portfolio) -> Inputs:
         rack_mw=rack_mw,
         rack_liquid=rack_liquid,
         rack_m2_per_mw=np.array([r.footprint_m2 for r in racks]) / rack_mw,
-        rack_capex_usd_per_mw=np.array([r.capex_usd for r in racks]) / rack_mw * sc.capex_multiplier,
         cloud_rev_usd_per_mw=cloud_rev,
+        rack_capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier,
+        rack_life=np.array([max(1, math.ceil(r.life_years * 12 / L - 1e-9)) for r in racks], dtype=int),
+        cloud_max_it_mw=sc.cloud_max_it_mw,
         cdu_ids=[c.id for c in cdus],
         cdu_mw=np.array([c.capacity_kw / 1000.0 for c in cdus]),
         cdu_m2=np.array([c.footprint_m2 for c in cdus]),

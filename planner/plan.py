@@ -39,26 +39,45 @@ class Decisions:
 
     mining_mw: np.ndarray  # [S,T]
     halls: np.ndarray  # [S,H,T] int
-    racks: np.ndarray  # [S,R,T] int
-    cloud_mw: np.ndarray  # [S,R,T]
+    gpu_racks: np.ndarray  # [S,R,T] self-operated racks bought in each period (whole in a plan)
     cdus: np.ndarray  # [S,C,T] int
     upgrades: np.ndarray  # [U,T] int 0/1
     tenant_start: list[int | None]  # [K] start period (None: not signed)
     lease_mw: list[np.ndarray]  # [K] -> [J_k, T]
 
+    def cloud_racks(self, ins: Inputs) -> np.ndarray:
+        """[S,R,T] self-operated racks in service: bought in the last `life` periods."""
+        c = np.cumsum(self.gpu_racks, axis=2)
+        out = c.copy()
+        for r, life in enumerate(ins.rack_life):
+            out[:, r, life:] -= c[:, r, :-life] if life < ins.T else 0
+        return out
+
+    def cloud_mw(self, ins: Inputs) -> np.ndarray:
+        """[S,R,T] self-operated IT MW in service."""
+        return self.cloud_racks(ins) * ins.rack_mw[None, :, None]
+
     def occupied_mw(self, ins: Inputs) -> np.ndarray:
-        """[S,R,T] leased + self-operated IT MW in rack positions."""
-        occ = self.cloud_mw.copy()
+        """[S,R,T] leased + self-operated IT MW."""
+        occ = self.cloud_mw(ins)
         for k, lease in enumerate(self.lease_mw):
             occ[ins.tenant_sites[k], ins.tenant_rack[k], :] += lease
         return occ
+
+    def racks(self, ins: Inputs) -> np.ndarray:
+        """[S,R,T] int rack positions installed: the most in use so far, where a lease of X MW
+        holds floor(X / rack MW) racks and self-operated MW is whole racks."""
+        in_use = np.floor(self.cloud_racks(ins) + 1e-9).astype(int)
+        for k, lease in enumerate(self.lease_mw):
+            np.add.at(in_use, (ins.tenant_sites[k], ins.tenant_rack[k]),
+                      np.floor(lease / ins.rack_mw[ins.tenant_rack[k]] + 1e-9).astype(int))
+        return np.maximum.accumulate(in_use, axis=2)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "mining_mw": self.mining_mw.tolist(),
             "halls": self.halls.tolist(),
-            "racks": self.racks.tolist(),
-            "cloud_mw": self.cloud_mw.tolist(),
+            "gpu_racks": self.gpu_racks.tolist(),
             "cdus": self.cdus.tolist(),
             "upgrades": self.upgrades.tolist(),
             "tenant_start": self.tenant_start,
@@ -70,8 +89,7 @@ class Decisions:
         return cls(
             mining_mw=np.array(d["mining_mw"], dtype=float),
             halls=np.array(d["halls"], dtype=int),
-            racks=np.array(d["racks"], dtype=int),
-            cloud_mw=np.array(d["cloud_mw"], dtype=float),
+            gpu_racks=np.array(d["gpu_racks"], dtype=float),
             cdus=np.array(d["cdus"], dtype=int),
             upgrades=np.array(d["upgrades"], dtype=int),
             tenant_start=list(d["tenant_start"]),
@@ -94,14 +112,14 @@ def _pay_at(amount: np.ndarray, lead: np.ndarray, T: int) -> np.ndarray:
 
 
 def capex_by_period(ins: Inputs, d: Decisions) -> np.ndarray:
-    """[T] capex: hall modules and upgrades at order time (t - lead), CDUs, GPUs and site
-    conversion when installed."""
+    """[T] capex: hall modules and upgrades at order time (t - lead), CDUs and GPU racks when
+    installed, site conversion when its first hall enters service."""
     T = ins.T
     halls = _increments(d.halls, ins.existing_halls) * ins.hall_capex_usd[None, :, None]
     capex = _pay_at(halls, ins.hall_lead[None, :, None], T)
     capex += _pay_at(_increments(d.upgrades.astype(float)) * ins.upgrade_capex_usd[:, None], ins.upgrade_lead[:, None], T)
     capex += (_increments(d.cdus, ins.existing_cdus) * ins.cdu_capex_usd[None, :, None]).sum(axis=(0, 1))
-    capex += (_increments(d.cloud_mw) * ins.rack_capex_usd_per_mw[None, :, None]).sum(axis=(0, 1))
+    capex += (d.gpu_racks * ins.rack_capex_usd[None, :, None]).sum(axis=(0, 1))
     new_site = ins.existing_halls.sum(axis=1) == 0
     hosts = ((d.halls.sum(axis=1) - ins.existing_halls.sum(axis=1)[:, None]) > 0.5) & new_site[:, None]
     hosts = np.maximum.accumulate(hosts.astype(float), axis=1)
@@ -144,18 +162,18 @@ def cash_flows(ins: Inputs, d: Decisions) -> dict[str, np.ndarray]:
             energy = ins.hours[None, :] * ins.hpc_load_factor * ins.pue_hpc[sites, ins.tenant_rack[k]][:, None] * lease
             pass_through += (ins.site_price[sites] * energy).sum(axis=0)
     firm_mw = ins.hpc_load_factor * (ins.pue_hpc[:, :, None] * occ).sum(axis=1)  # [S,T]
-    rack_it = (d.racks * ins.rack_mw[None, :, None]).sum(axis=1)
+    hall_it = (d.halls * ins.hall_it_mw[None, :, None]).sum(axis=(0, 1))
     opex = (
         ins.mining_opex_usd_per_mw_period * d.mining_mw.sum(axis=0)
-        + ins.hpc_opex_usd_per_mw_period * rack_it.sum(axis=0)
-        + ins.cloud_opex_usd_per_mw_period * d.cloud_mw.sum(axis=(0, 1))
+        + ins.hpc_opex_usd_per_mw_period * hall_it
+        + ins.cloud_opex_usd_per_mw_period * d.cloud_mw(ins).sum(axis=(0, 1))
     )
     return {
         "mining_revenue": (ins.mining_rev_usd_per_mw * d.mining_mw).sum(axis=0),
         "demand_response_credit": (ins.dr_usd_per_mw_period * d.mining_mw).sum(axis=0),
         "lease_revenue": lease_rev,
         "power_pass_through": pass_through,
-        "cloud_revenue": (ins.cloud_rev_usd_per_mw[None, :, :] * d.cloud_mw).sum(axis=(0, 1)),
+        "cloud_revenue": (ins.cloud_rev_usd_per_mw[None, :, :] * d.cloud_mw(ins)).sum(axis=(0, 1)),
         "energy_cost": -energy_cost_by_site(ins, d).sum(axis=0),
         "coincident_peak_cost": -(ins.cp_usd_per_mw_period * firm_mw).sum(axis=0),
         "opex": -opex,
@@ -198,7 +216,6 @@ class Plan:
     bau_npv_usd: float | None = None
     violations: list[Any] = field(default_factory=list)
     build_seconds: float = 0.0
-    rounding_rounds: int = 0
 
     # ------------------------------------------------------------------ figures
     @property
@@ -231,13 +248,17 @@ class Plan:
         tenant_rev = np.array([(ins.lease_rev_usd_per_mw[k] * x).sum() for k, x in enumerate(d.lease_mw)])
         total_hpc = float(hpc_rev.sum())
         shares = tenant_rev / total_hpc if total_hpc > 0 else np.zeros_like(tenant_rev)
-        rack_it = (d.racks * ins.rack_mw[None, :, None]).sum(axis=1)
-        gross_hpc = (ins.pue_hpc[:, :, None] * d.racks * ins.rack_mw[None, :, None]).sum(axis=1)
+        occ = d.occupied_mw(ins)
+        rack_it = occ.sum(axis=1)
+        gross_hpc = (ins.pue_hpc[:, :, None] * occ).sum(axis=1)
         gross_mining = ins.pue_mining[:, None] * d.mining_mw
         total_power = gross_hpc.sum() + gross_mining.sum()
         revenue = sum(flows[s] for s in ("mining_revenue", "lease_revenue", "cloud_revenue"))
         hpc_capex = -flows["capex"].sum()
         end_it = float(rack_it[:, -1].sum())
+        facility = capex_by_period(ins, Decisions(d.mining_mw, d.halls, np.zeros_like(d.gpu_racks), d.cdus,
+                                                  d.upgrades, d.tenant_start, d.lease_mw)).sum()
+        hall_it = float(((d.halls[:, :, -1] - ins.existing_halls) * ins.hall_it_mw[None, :]).sum())
         return {
             "npv_usd": self.npv_usd,
             "bau_npv_usd": self.bau_npv_usd,
@@ -250,9 +271,12 @@ class Plan:
             "tenant_hhi": float((shares**2).sum()),
             "hpc_it_mw_end": end_it,
             "mining_mw_end": float(d.mining_mw[:, -1].sum()),
-            "racks_end": int(d.racks[:, :, -1].sum()),
+            "racks_end": int(d.racks(ins)[:, :, -1].sum()),
             "capex_usd": float(hpc_capex),
-            "capex_usd_per_mw_it": float(hpc_capex / end_it) if end_it > 0 else None,
+            "facility_capex_usd": float(facility),
+            "facility_capex_usd_per_mw_it": float(facility / hall_it) if hall_it > 0 else None,
+            "gross_to_it_ratio": float(gross_hpc.sum() / rack_it.sum()) if rack_it.sum() > 0 else None,
+            "racks_per_mw_it_end": float(d.racks(ins)[:, :, -1].sum() / end_it) if end_it > 0 else None,
             "tenants_signed": [ins.tenant_ids[k] for k, s in enumerate(d.tenant_start) if s is not None],
         }
 
@@ -268,7 +292,9 @@ class Plan:
             [[(ins.upgrade_mw[ins.upgrade_site == s] * d.upgrades[ins.upgrade_site == s, t]).sum() for t in range(ins.T)]
              for s in range(ins.S)]
         ).reshape(ins.S, ins.T)
-        rack_it = d.racks * ins.rack_mw[None, :, None]
+        rack_it = occ
+        racks = d.racks(ins)
+        cloud = d.cloud_mw(ins)
         gross = ins.pue_mining[:, None] * d.mining_mw + (ins.pue_hpc[:, :, None] * rack_it).sum(axis=1)
         floor = (ins.rack_m2_per_mw[None, :, None] * rack_it).sum(axis=1) + (ins.cdu_m2[None, :, None] * d.cdus).sum(axis=1)
         hall_area = (ins.hall_m2[None, :, None] * d.halls).sum(axis=1)
@@ -281,7 +307,7 @@ class Plan:
                     "hpc_it_mw": rack_it[s, :, t].sum(),
                     "leased_mw": sum(x[list(ins.tenant_sites[k]).index(s), t] for k, x in enumerate(d.lease_mw)
                                      if s in ins.tenant_sites[k]),
-                    "cloud_mw": d.cloud_mw[s, :, t].sum(),
+                    "cloud_mw": cloud[s, :, t].sum(),
                     "occupied_mw": occ[s, :, t].sum(),
                     "gross_mw": gross[s, t],
                     "contracted_mw": contracted[s, t],
@@ -292,7 +318,7 @@ class Plan:
                     "cdus": int(d.cdus[s, :, t].sum()),
                 }
                 for r, rid in enumerate(ins.rack_ids):
-                    row[f"racks_{rid}"] = int(d.racks[s, r, t])
+                    row[f"racks_{rid}"] = int(racks[s, r, t])
                 rows.append(row)
         site_period = pd.DataFrame(rows)
         trows = []
@@ -330,18 +356,38 @@ class Plan:
                 rows.append({"order_period": _label(ins, t - lead), "in_service": ins.labels[t], "site_id": site,
                              "kind": kind, "item": item, "quantity": float(qty[t])})
 
+        racks = d.racks(ins)
         for s, sid in enumerate(ins.site_ids):
             for h, hid in enumerate(ins.hall_ids):
                 add("hall", hid, sid, _increments(d.halls[s, h], ins.existing_halls[s, h]), int(ins.hall_lead[h]))
             for r, rid in enumerate(ins.rack_ids):
-                add("rack_position", rid, sid, _increments(d.racks[s, r]), 0)
-                add("gpu_rack", rid, sid, _increments(d.cloud_mw[s, r]) / ins.rack_mw[r], 0)
+                add("rack_position", rid, sid, _increments(racks[s, r]), 0)
+                add("gpu_rack", rid, sid, d.gpu_racks[s, r].astype(float), 0)
             for c, cid in enumerate(ins.cdu_ids):
                 add("cdu", cid, sid, _increments(d.cdus[s, c], ins.existing_cdus[s, c]), 0)
         for u, uid in enumerate(ins.upgrade_ids):
             add("upgrade", uid, ins.site_ids[ins.upgrade_site[u]], _increments(d.upgrades[u].astype(float)),
                 int(ins.upgrade_lead[u]))
         return pd.DataFrame(rows, columns=["order_period", "in_service", "site_id", "kind", "item", "quantity"])
+
+    # ------------------------------------------------------------------ figures
+    def plot_power_split(self):
+        """Figure: gross MW per site, mining vs HPC, over time."""
+        from planner import plots
+
+        return plots.power_split(self)
+
+    def plot_cash_flows(self):
+        """Figure: cash flow by stream and period."""
+        from planner import plots
+
+        return plots.cash_flows(self)
+
+    def plot_buildout(self):
+        """Figure: rack positions, CDUs and hall modules in service."""
+        from planner import plots
+
+        return plots.buildout(self)
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict[str, Any]:
@@ -361,7 +407,6 @@ class Plan:
             "solver_message": self.solve.get("message"),
             "solve_seconds": self.solve.get("solve_seconds"),
             "build_seconds": self.build_seconds,
-            "rounding_rounds": self.rounding_rounds,
             "violations": [str(v) for v in self.violations],
             "kpis": kpis,
             "periods": self.inputs.labels,
@@ -382,7 +427,7 @@ class Plan:
         solve.update(objective=data.get("milp_objective_usd"), bound=data.get("bound_usd"),
                      message=data.get("solver_message"))
         return cls(inputs, Decisions.from_dict(data["decisions"]), solve, data["kpis"].get("bau_npv_usd"),
-                   list(data.get("violations", [])), data.get("build_seconds", 0.0), data.get("rounding_rounds", 0))
+                   list(data.get("violations", [])), data.get("build_seconds", 0.0))
 
 
 def _label(ins: Inputs, t: int) -> str:

@@ -1,13 +1,12 @@
-"""Plan a portfolio: prepare inputs, build and solve the MILP, make racks whole, validate,
-and compare with business as usual.
+"""Plan a portfolio: prepare inputs, build and solve the MILP, validate the plan, and
+compare it with business as usual.
 
-Whole racks (exact rounding step): rack positions are continuous inside the MILP (a rack
-is 0.04-0.14 MW against 20 MW halls). The solution's positions are rounded up, which keeps
-every tenant and GPU housed; the validator then re-checks power, cooling and floor with
-whole racks. Sites where rounding broke a limit are re-solved with integer positions
-there (warm-started), until the validator passes. The first solve's bound stays a valid
-bound (its relaxation of rack integrality only loosens it), so the reported gap, bound
-minus the whole-rack plan's NPV, is honest.
+Whole racks (exact step): inside the MILP, IT is carried as MW (a rack is 0.04-0.14 MW
+against 20 MW halls). A lease is critical IT MW, which the tenant fills with
+floor(MW / rack kW) racks; self-operated rack purchases are rounded down to whole racks
+after the solve. Fewer racks only free power, cooling and floor, so the whole-rack plan
+keeps every limit (the independent validator re-checks it), and the MILP's bound stays a
+valid bound: the reported gap, (bound - NPV of the whole-rack plan) / |NPV|, is honest.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from solvers import SolveOptions, SolveResult, SolveStatus, get_solver
 
 logger = logging.getLogger(__name__)
 
-MAX_ROUNDING_ROUNDS = 3
 OBJECTIVE_RTOL = 1e-6
 
 
@@ -58,42 +56,28 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     opts = PlanOptions(solver, time_limit, gap, threads, msg, bau)
     ins = prepare(portfolio)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    integer_sites: frozenset[int] = frozenset()
-    start_values = _warm_values(warm_start) if warm_start is not None else None
-    build_seconds = 0.0
-    first_bound: float | None = None
-    for round_ in range(MAX_ROUNDING_ROUNDS + 1):
-        m = build_model(ins, "plan", integer_sites)
-        build_seconds += m.build_seconds
-        result = _solve(m, opts, deadline, start_values)
-        if not result.has_solution:
-            raise _no_plan(result, ins)
-        if first_bound is None:
-            first_bound = result.bound
-        decisions = extract(m, result.values)
-        _check_objective(ins, decisions, result)
-        whole = round_racks(decisions)
-        bad = {v.site for v in validate(ins, whole) if v.site is not None}
-        bad_sites = frozenset(ins.site_ids.index(s) for s in bad) - integer_sites
-        if not bad_sites or round_ == MAX_ROUNDING_ROUNDS:
-            break
-        logger.info("whole racks break limits at %s: re-solving with integer racks there", ", ".join(sorted(bad)))
-        integer_sites |= bad_sites
-        start_values = dict(result.values)
-    violations = validate(ins, whole)
+    if warm_start is not None and warm_start.inputs.site_ids != ins.site_ids:
+        raise ValueError("warm start plan is of another portfolio (its sites differ)")
+    m = build_model(ins, "plan")
+    start_values = start_values_from(m, warm_start.decisions) if warm_start is not None else None
+    result = _solve(m, opts, deadline, start_values)
+    if not result.has_solution:
+        raise _no_plan(result, ins)
+    relaxed = extract(m, result.values)
+    _check_objective(ins, relaxed, result)
+    decisions = whole_racks(relaxed)
+    violations = validate(ins, decisions)
     for v in violations:
         logger.error("plan violates a limit: %s", v)
     solve = result.to_dict()
-    bound = result.bound if first_bound is None or result.bound is None else min(first_bound, result.bound)
-    solve["bound"] = bound
     status = result.status
-    if status is SolveStatus.OPTIMAL and bound is not None:
-        plan_npv = npv(ins, cash_flows(ins, whole))
-        if bound - plan_npv > max(1e-6, gap * abs(plan_npv)) * (1 + 1e-9):
-            status = SolveStatus.FEASIBLE  # whole racks cost more than the gap allows
+    if status is SolveStatus.OPTIMAL and result.bound is not None:
+        plan_npv = npv(ins, cash_flows(ins, decisions))
+        if result.bound - plan_npv > max(1.0, gap * abs(plan_npv)) * (1 + 1e-6):
+            status = SolveStatus.FEASIBLE  # rounding integers cost more than the gap allows
     solve["status"] = status.value
     bau_npv = business_as_usual(ins, opts) if bau else None
-    return Plan(ins, whole, solve, bau_npv, violations, build_seconds, round_)
+    return Plan(ins, decisions, solve, bau_npv, violations, m.build_seconds)
 
 
 def business_as_usual(ins: Inputs, opts: PlanOptions) -> float:
@@ -109,16 +93,15 @@ def extract(m: Model, sol: dict[str, float]) -> Decisions:
     """Decisions from a solution; integer families rounded, tiny negatives clipped."""
     ins = m.inputs
     v = m.v
-    lease = [np.maximum(0.0, values(x, sol)) for x in m.leases]
+    lease = [_clip(values(x, sol)) for x in m.leases]
     starts: list[int | None] = []
     for start_vars, periods in m.starts:
         chosen = values(start_vars, sol) if len(start_vars) else np.zeros(0)
         starts.append(int(periods[int(np.argmax(chosen))]) if chosen.size and chosen.max() > 0.5 else None)
     return Decisions(
-        mining_mw=np.maximum(0.0, values(v["mining_mw"], sol)),
+        mining_mw=_clip(values(v["mining_mw"], sol)),
         halls=np.rint(values(v["halls"], sol)).astype(int),
-        racks=np.maximum(0.0, values(v["racks"], sol)),
-        cloud_mw=np.maximum(0.0, values(v["cloud_mw"], sol)),
+        gpu_racks=_clip(values(v["gpu_racks"], sol)),
         cdus=np.rint(values(v["cdus"], sol)).astype(int),
         upgrades=np.rint(values(v["upgrade"], sol)).astype(int).reshape(len(ins.upgrade_ids), ins.T),
         tenant_start=starts,
@@ -126,11 +109,15 @@ def extract(m: Model, sol: dict[str, float]) -> Decisions:
     )
 
 
-def round_racks(d: Decisions) -> Decisions:
-    """Whole rack positions: ceil of the continuous count (1e-6 tolerance for solver noise)."""
-    racks = np.ceil(d.racks - 1e-6).astype(int)
-    return Decisions(d.mining_mw, d.halls, np.maximum(racks, 0), d.cloud_mw, d.cdus, d.upgrades, d.tenant_start,
-                     d.lease_mw)
+def _clip(x: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """Solver noise off continuous values: |x| < tol -> 0, no negatives."""
+    return np.where(x < tol, 0.0, x)
+
+
+def whole_racks(d: Decisions) -> Decisions:
+    """Self-operated rack purchases rounded down to whole racks (1e-6 for solver noise)."""
+    racks = np.floor(d.gpu_racks + 1e-6).astype(int)
+    return Decisions(d.mining_mw, d.halls, racks, d.cdus, d.upgrades, d.tenant_start, d.lease_mw)
 
 
 def _solve(m: Model, opts: PlanOptions, deadline: float | None, start: dict[str, float] | None) -> SolveResult:
@@ -152,9 +139,25 @@ def _check_objective(ins: Inputs, d: Decisions, result: SolveResult) -> None:
                              f"plan {recomputed:,.2f}: the model and the cash flows disagree")
 
 
-def _warm_values(previous: Plan) -> dict[str, float] | None:
-    """MIP start from a previous plan of the same portfolio (matched by variable names)."""
-    return previous.solve.get("values") if isinstance(previous.solve, dict) else None
+def start_values_from(m: Model, d: Decisions) -> dict[str, float]:
+    """A MIP start (variable name -> value) from the decisions of a previous plan."""
+    out: dict[str, float] = {}
+
+    def put(x: np.ndarray, v: np.ndarray) -> None:
+        for var, val in zip(x.ravel(), np.asarray(v, dtype=float).ravel()):
+            if var is not None:
+                out[var.name] = float(val)
+
+    put(m.v["mining_mw"], d.mining_mw)
+    put(m.v["halls"], d.halls)
+    put(m.v["gpu_racks"], d.gpu_racks)
+    put(m.v["cloud_mw"], d.cloud_mw(m.inputs))
+    put(m.v["cdus"], d.cdus)
+    put(m.v["upgrade"], d.upgrades)
+    for k, (start_vars, periods) in enumerate(m.starts):
+        put(start_vars, periods == d.tenant_start[k])
+        put(m.leases[k], d.lease_mw[k])
+    return out
 
 
 def _no_plan(result: SolveResult, ins: Inputs) -> PlanningError:
@@ -165,4 +168,4 @@ def _no_plan(result: SolveResult, ins: Inputs) -> PlanningError:
     return PlanningError(result.status, f"solver {result.solver} failed: {result.message}", result)
 
 
-__all__ = ["PlanningError", "Violation", "business_as_usual", "extract", "plan", "round_racks"]
+__all__ = ["PlanningError", "Violation", "business_as_usual", "extract", "plan", "whole_racks"]

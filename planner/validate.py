@@ -47,7 +47,7 @@ def validate(ins: Inputs, d: Decisions) -> list[Violation]:
 
     # build-out order, existing assets and lead times
     for name, x, base in (("halls", d.halls, ins.existing_halls), ("cdus", d.cdus, ins.existing_cdus),
-                          ("racks", d.racks, 0), ("cloud_mw", d.cloud_mw, 0)):
+                          ):
         first = np.broadcast_to(base, x.shape[:-1])
         if (x[..., 0] < first - TOL_MW).any() or (np.diff(x, axis=-1) < -TOL_MW).any():
             out.append(Violation("irreversibility", f"{name} decrease over time or fall below what exists"))
@@ -64,8 +64,15 @@ def validate(ins: Inputs, d: Decisions) -> list[Violation]:
         for s, tt in zip(*np.nonzero(early)):
             out.append(Violation("lead_time", f"hall {ins.hall_ids[h]} in service before its lead time", ins.site_ids[s], L[tt]))
 
-    # power
-    rack_it = d.racks * ins.rack_mw[None, :, None]
+    # power, with the IT in use: leases and self-operated racks
+    rack_it = d.occupied_mw(ins)
+    for s, r, tt in zip(*np.nonzero((d.gpu_racks < 0) | (np.abs(d.gpu_racks - np.rint(d.gpu_racks)) > 1e-9))):
+        out.append(Violation("gpu_racks", f"{d.gpu_racks[s, r, tt]} {ins.rack_ids[r]} racks bought", ins.site_ids[s], L[tt]))
+    if ins.cloud_max_it_mw is not None:
+        cloud = d.cloud_mw(ins).sum(axis=(0, 1))
+        for tt in np.nonzero(cloud > ins.cloud_max_it_mw + TOL_MW)[0]:
+            out.append(Violation("cloud_market", f"self-operated IT {cloud[tt]:.3f} MW exceeds the GPU-cloud market "
+                                 f"{ins.cloud_max_it_mw:g} MW", period=L[tt]))
     gross = ins.pue_mining[:, None] * d.mining_mw + (ins.pue_hpc[:, :, None] * rack_it).sum(axis=1)
     contracted = np.zeros((S, T))
     np.add.at(contracted, ins.contract_site, ins.contract_mw)
@@ -92,10 +99,7 @@ def validate(ins: Inputs, d: Decisions) -> list[Violation]:
     over("land_buildable", (ins.hall_m2[None, ~conv, None] * d.halls[:, ~conv, :]).sum(axis=1),
          (ins.free_area_m2 + built_new)[:, None], "new-build hall footprint", "m2", tol=1e-3)
 
-    # rack positions and cooling
-    occ = d.occupied_mw(ins)
-    for r, rid in enumerate(ins.rack_ids):
-        over("positions", occ[:, r, :], rack_it[:, r, :], f"{rid} IT in use", "MW")
+    # cooling
     liquid = rack_it[:, ins.rack_liquid, :].sum(axis=1)
     in_use = d.cdus > 0
     cdu_cap = (ins.cdu_mw[None, :, None] * (d.cdus - ins.cdu_spare[None, :, None] * in_use)).sum(axis=1)
@@ -140,7 +144,7 @@ def validate(ins: Inputs, d: Decisions) -> list[Violation]:
                                  f"{ins.budget_usd_per_period:,.0f} USD", period=L[tt]))
     if ins.concentration_cap is not None:
         rev = np.array([(ins.lease_rev_usd_per_mw[k] * x).sum() for k, x in enumerate(d.lease_mw)])
-        total = rev.sum() + (ins.cloud_rev_usd_per_mw[None] * d.cloud_mw).sum()
+        total = rev.sum() + (ins.cloud_rev_usd_per_mw[None] * d.cloud_mw(ins)).sum()
         for k in np.nonzero(rev > ins.concentration_cap * total * (1 + TOL_REL) + 1.0)[0]:
             out.append(Violation("concentration", f"{rev[k] / total:.1%} of HPC revenue, cap "
                                  f"{ins.concentration_cap:.0%}", tenant=ins.tenant_ids[k]))

@@ -15,9 +15,16 @@ are read (CBC 2.10 and the ``cbcbox`` "Devel" build print them alike):
 * ``Cbc0005I Partial search - best objective A (best possible B), ...`` - incumbent and
   bound when a limit stopped the search, in CBC's internal *minimisation* sense (a
   maximisation reaches CBC negated, with PuLP 3's ``-max`` and PuLP 4's negated MPS
-  alike) and without the objective constant (``A`` is ``1e+50`` without incumbent);
+  alike) and without the objective constant (``A`` is ``1e+50`` without incumbent).
+  ``B > A`` happens when the limit interrupts the root cut loop: the bound is then
+  unknown, whatever the summary lines below say;
 * ``Objective value:`` with ``Lower bound:`` (min) or ``Upper bound:`` (PuLP 3's
-  ``-max``) - fallback when ``Cbc0005I`` is missing.
+  ``-max``) - fallback when ``Cbc0005I`` is missing (the "Devel" build prints the
+  bound with 6 significant digits only);
+* ``Problem is infeasible|unbounded``, ``Pre-processing says infeasible or unbounded``,
+  ``LP relaxation stopped on time limit`` - the message when there is no ``Result``.
+  CBC's "unbounded" (and pre-processing's "infeasible or unbounded") only speak of
+  the relaxation, so a feasibility solve (zero objective) settles which it is.
 
 The bound is then rebuilt around the exact objective of the returned solution
 (objective -/+ the logged absolute gap), so signs and the objective constant never
@@ -112,7 +119,14 @@ class CbcLog:
     def abs_gap(self) -> float | None:
         """Absolute incumbent-bound distance the log proves, when a solution was found."""
         if self.partial and self.partial[0] < _NO_INCUMBENT:
-            return max(0.0, self.partial[0] - self.partial[1])
+            incumbent, best_possible = self.partial
+            gap = incumbent - best_possible
+            if gap < -1e-6 * max(1.0, abs(incumbent)):
+                # seen when the time limit interrupts the root cut loop: "best possible
+                # 1.697111e+08" for an incumbent of -2426.9, summed up as "Gap: 0"
+                log.info("cbc: best possible %r beyond incumbent %r: bound unknown", best_possible, incumbent)
+                return None
+            return max(0.0, gap)
         if self.int_gap is not None:
             return abs(self.int_gap)
         if self.obj_value is not None and self.obj_bound is not None:
@@ -170,8 +184,9 @@ class CbcSolver:
 
     def solve(self, problem: pulp.LpProblem, options: SolveOptions) -> SolveResult:
         t0 = time.perf_counter()
-        cols = problem_columns(problem)
         try:
+            problem.checkDuplicateVars()  # values are keyed by name
+            cols = problem_columns(problem)
             if options.warm_start:
                 _set_start(cols, options.warm_start)
             kind, has_solution, cbc_log = self._run(problem, options)
@@ -239,16 +254,15 @@ class CbcSolver:
         elif has_solution:
             # OPTIMAL needs PuLP and CBC's own log to agree: PuLP 3 calls a time-limited solve optimal
             status = SolveStatus.OPTIMAL if kind == "optimal" and cbc_log.says_optimal else SolveStatus.FEASIBLE
-            objective = pulp.value(problem.objective) if problem.objective is not None else 0.0
+            objective = _objective_value(problem)
             values = {v.name: v.varValue for v in cols}
             gap = 0.0 if status is SolveStatus.OPTIMAL and cbc_log.int_gap is None else cbc_log.abs_gap()
             if gap is not None and objective is not None:
                 bound = objective + gap if maximize else objective - gap
         elif kind == "limit":
+            # CBC's "best possible" is not reported here: without an incumbent nothing
+            # checks it, and it can be garbage when a limit interrupts the root cut loop
             status = SolveStatus.NO_SOLUTION
-            if cbc_log.partial:  # CBC's internal minimisation sense, objective constant left out
-                constant = problem.objective.constant if problem.objective is not None else 0.0
-                bound = (-cbc_log.partial[1] if maximize else cbc_log.partial[1]) + constant
         else:
             status = SolveStatus.ERROR
         return make_result(
@@ -263,6 +277,21 @@ class CbcSolver:
             message=cbc_log.message,
             values=values,
         )
+
+
+def _objective_value(problem) -> float | None:
+    """Objective at the variables' values; zero terms ignored (PuLP 3 leaves a valueless
+    ``__dummy`` in a constant objective, which makes ``pulp.value`` return None)."""
+    expr = problem.objective
+    if expr is None:
+        return 0.0
+    total = float(expr.constant)
+    for v, a in expr.items():
+        if a != 0:
+            if v.varValue is None:
+                return None
+            total += a * v.varValue
+    return total
 
 
 def _set_start(cols, warm_start: dict[str, float]) -> None:

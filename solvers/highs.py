@@ -170,6 +170,7 @@ def _var_key(cols):
 
 def _build(h, problem) -> tuple[list, list, bool]:
     """Pass the problem to HiGHS with one addCols and one addRows call."""
+    problem.checkDuplicateVars()  # values are keyed by name
     cols = problem_columns(problem)
     rows = list(problem.constraints())
     key = _var_key(cols)

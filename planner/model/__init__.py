@@ -23,13 +23,14 @@ logger = logging.getLogger(__name__)
 __all__ = ["ConstraintInfo", "Model", "build_model", "lin", "values"]
 
 
-def build_model(inputs: Inputs, mode: str = "plan", integer_rack_sites: frozenset[int] = frozenset()) -> Model:
+def build_model(inputs: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None) -> Model:
     """Build the MILP. mode "plan": every option open; "bau": business as usual, every site
-    keeps mining with no new HPC (halls fixed at what exists, no tenants, no GPUs)."""
+    keeps mining with no new HPC (halls fixed at what exists, no tenants, no GPUs).
+    `elastic` (family -> penalty) relaxes those constraint families with penalised slack."""
     if mode not in ("plan", "bau"):
         raise ValueError(f"mode must be 'plan' or 'bau', not {mode!r}")
     start = time.perf_counter()
-    m = Model(inputs, mode, frozenset(integer_rack_sites))
+    m = Model(inputs, mode, elastic)
     define_mining(m)
     define_hpc(m)
     define_power(m)
@@ -38,5 +39,5 @@ def build_model(inputs: Inputs, mode: str = "plan", integer_rack_sites: frozense
     define_finance(m)
     m.build_seconds = time.perf_counter() - start
     logger.info("built %s model: %d variables, %d constraints in %.2f s", mode, len(m.prob.variables()),
-                len(m.prob.constraints), m.build_seconds)
+                m.prob.numConstraints(), m.build_seconds)
     return m

@@ -1,9 +1,9 @@
 """Cooling: liquid-cooled racks on CDUs with N+1 redundancy, air-cooled racks on air capacity.
 
   cdus[s,c,t] in Z+, non-decreasing, >= existing; used[s,c,t] in {0,1} non-decreasing (N+1 types)
-  liquid_cooling   sum_c cap_c (cdus[s,c,t] - spare_c used[s,c,t]) >= sum_{r liquid} mw_r racks[s,r,t]
+  liquid_cooling   sum_c cap_c (cdus[s,c,t] - spare_c used[s,c,t]) >= sum_{r liquid} occupied[s,r,t]
   cdu_used         cdus[s,c,t] <= M_sc used[s,c,t]   (a spare is kept as soon as a type is in use)
-  air_cooling      sum_{r air} mw_r racks[s,r,t] <= air capacity_s
+  air_cooling      sum_{r air} occupied[s,r,t] <= air capacity_s
 Capex: CDU price per unit added, paid when installed.
 """
 
@@ -19,7 +19,6 @@ def define_cooling(m: Model) -> None:
     ins = m.inputs
     S, T = ins.S, ins.T
     C = len(ins.cdu_ids)
-    racks = m.v["racks"]
     need = m.site_it_ub.max(axis=1)  # [S] most liquid MW a site could hold
     ub = np.ceil(need[:, None] / ins.cdu_mw[None, :]) + ins.cdu_spare[None, :] + ins.existing_cdus
     exists = (need > 0)[:, None] | (ins.existing_cdus > 0)
@@ -36,13 +35,13 @@ def define_cooling(m: Model) -> None:
     liquid = ins.rack_liquid
     for s in range(S):
         for tt in range(T):
-            liquid_racks = (racks[s, liquid, tt], -ins.rack_mw[liquid])
-            if exists[s].any():
+            liquid_it = m.it_terms(s, tt, -liquid.astype(float))
+            if exists[s].any() or liquid_it:
                 m.add("liquid_cooling", lin((cdus[s, :, tt], ins.cdu_mw), (used[s, :, tt], -ins.cdu_mw * ins.cdu_spare),
-                                            liquid_racks), GE, 0.0, "liquid cooling (MW, N+1)", site=s, period=tt)
-            if (~liquid).any():
-                m.add("air_cooling", lin((racks[s, ~liquid, tt], ins.rack_mw[~liquid])), LE, ins.air_capacity_mw[s],
-                      "air cooling (MW)", site=s, period=tt)
+                                            *liquid_it), GE, 0.0, "liquid cooling (MW, N+1)", site=s, period=tt)
+            air_it = m.it_terms(s, tt, (~liquid).astype(float))
+            if air_it:
+                m.add("air_cooling", lin(*air_it), LE, ins.air_capacity_mw[s], "air cooling (MW)", site=s, period=tt)
             for c in np.nonzero(spare[s])[0]:
                 m.add("cdu_used", lin((cdus[s, c, tt], 1.0), (used[s, c, tt], -ub[s, c])), LE, 0.0, "CDUs",
                       site=s, period=tt)

@@ -31,6 +31,7 @@ class ConstraintInfo:
     site: str | None = None
     period: str | None = None
     tenant: str | None = None
+    period_index: int | None = None
 
 
 @dataclass
@@ -39,7 +40,9 @@ class Model:
 
     inputs: Inputs
     mode: str  # "plan" | "bau"
-    integer_rack_sites: frozenset[int] = frozenset()
+    elastic: dict[str, float] | None = None
+    """family -> penalty per unit of slack: constraints of these families get slack variables
+    (infeasibility diagnosis); the objective then minimises the penalised slack."""
     prob: pulp.LpProblem = field(init=False)
     v: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, ConstraintInfo] = field(default_factory=dict)
@@ -49,7 +52,7 @@ class Model:
     capex_constant: np.ndarray = field(init=False)
     """[T] capex constants (negative: existing units netted out of the first increment)."""
     occupied: np.ndarray = field(init=False)
-    """[S,R,T] lists of (variable, 1.0): leased + self-operated MW in rack positions."""
+    """[S,R,T] lists of variables whose sum is the IT MW in use (self-operated + leased)."""
     site_it_ub: np.ndarray = field(init=False)
     """[S,T] most hall IT MW each site can have in service (from bounds on halls)."""
     leases: list[np.ndarray] = field(default_factory=list)
@@ -57,6 +60,8 @@ class Model:
     starts: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     """per tenant k, (start variables, their start periods)."""
     build_seconds: float = 0.0
+    slacks: list[tuple[pulp.LpVariable, str, float]] = field(default_factory=list)
+    """(slack variable, constraint name, penalty) in elastic models."""
 
     def __post_init__(self) -> None:
         self.capex_constant = np.zeros(self.inputs.T)
@@ -82,12 +87,11 @@ class Model:
         mask = np.ones(shape, dtype=bool) if exists is None else np.broadcast_to(exists, shape)
         out = np.full(shape, None, dtype=object)
         for idx in zip(*np.nonzero(mask)):
-            ub = up_a[idx]
-            out[idx] = pulp.LpVariable(
-                f"{family}_{'_'.join(map(str, idx))}",
-                lowBound=float(low_a[idx]),
-                upBound=None if np.isnan(ub) else float(max(ub, low_a[idx])),
-                cat=cat_a[idx],
+            lb, ub, kind = float(low_a[idx]), up_a[idx], cat_a[idx]
+            if kind == pulp.LpBinary:  # PuLP resets a binary's bounds to [0, 1]: keep ours
+                kind, ub = pulp.LpInteger, min(1.0, ub) if not np.isnan(ub) else 1.0
+            out[idx] = self.prob.add_variable(
+                f"{family}_{'_'.join(map(str, idx))}", lb, None if np.isnan(ub) else float(max(ub, lb)), cat=kind
             )
         self.v[family] = out
         return out
@@ -102,12 +106,27 @@ class Model:
             site=None if site is None else ins.site_ids[site],
             period=None if period is None else ins.labels[period],
             tenant=None if tenant is None else ins.tenant_ids[tenant],
+            period_index=period,
         )
         name = "|".join(_safe(x) for x in (family, info.site, info.period, info.tenant) if x is not None)
         if name in self.meta:
             name = f"{name}|{len(self.meta)}"
         self.meta[name] = info
-        self.prob.addConstraint(pulp.LpConstraint(expr, sense, name, float(rhs)))
+        rhs = float(rhs)
+        if self.elastic is not None and family in self.elastic:
+            expr = expr + self._slack(name, sense)
+        self.prob.addConstraint(expr <= rhs if sense == LE else expr >= rhs if sense == GE else expr == rhs, name)
+
+    def _slack(self, name: str, sense: int) -> pulp.LpAffineExpression:
+        """Slack that relaxes constraint `name`: -s for <=, +s for >=, +s+ - s- for ==."""
+        weight = self.elastic[self.meta[name].family]  # type: ignore[index]
+        signs = {LE: (-1.0,), GE: (1.0,), EQ: (1.0, -1.0)}[sense]
+        terms = []
+        for i, sign in enumerate(signs):
+            var = self.prob.add_variable(f"slack_{len(self.slacks)}_{i}", 0.0, None)
+            self.slacks.append((var, name, weight))
+            terms.append((var, sign))
+        return lin(*terms)
 
     def objective(self, variables: np.ndarray, coefficients: np.ndarray) -> None:
         """Add sum(coefficients * variables) to the NPV (coefficients already discounted)."""
@@ -131,6 +150,11 @@ class Model:
         first = np.broadcast_to(base, x.shape[:-1]) * unit_cost[..., 0] * (x[..., 0] != None)  # noqa: E711
         np.add.at(self.capex_constant, periods[..., 0].ravel(), -first.ravel())
 
+    def it_terms(self, s: int, t: int, coef: np.ndarray) -> list[tuple[np.ndarray, float]]:
+        """(variables, coefficient) pairs of sum_r coef[r] occupied[s,r,t]."""
+        return [(np.array(self.occupied[s, r, t], dtype=object), float(coef[r]))
+                for r in range(len(coef)) if coef[r] != 0.0 and self.occupied[s, r, t]]
+
     def monotone(self, family: str, x: np.ndarray, resource: str, site_axis: int | None = 0) -> None:
         """x[..., t] >= x[..., t-1] along the last axis (irreversible build-out)."""
         for idx in np.ndindex(x.shape[:-1]):
@@ -153,7 +177,17 @@ def lin(*pairs: tuple[Any, Any]) -> pulp.LpAffineExpression:
         for var, coef in zip(vs, cs):
             if var is not None and coef != 0.0:
                 acc[var] = acc.get(var, 0.0) + float(coef)
-    return pulp.LpAffineExpression(acc)
+    return _affine(acc)
+
+
+def _affine(terms: dict[pulp.LpVariable, float]) -> pulp.LpAffineExpression:
+    """An expression from {variable: coefficient}: PuLP 4's batch constructor, or PuLP 3's dict one."""
+    if _BATCH is not None:
+        return _BATCH(list(terms.items()))
+    return pulp.LpAffineExpression(terms)
+
+
+_BATCH = getattr(pulp, "lpSum_vars_coefs", None)  # PuLP >= 4 (Rust core)
 
 
 def values(x: np.ndarray, solution: dict[str, float]) -> np.ndarray:

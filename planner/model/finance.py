@@ -6,6 +6,7 @@ discounted; capex registered undiscounted with its payment period p and discount
   budget          sum_{terms paid in t} capex <= B                      (each period)
   concentration   sum_t rev_kt <= cap x (sum_k' sum_t rev_k't + sum_t cloud rev_t)   (each tenant)
 with rev the undiscounted contract revenue (rate x MW, pass-through energy excluded).
+An elastic model (diagnosis) instead maximises - sum_i penalty_i slack_i.
 """
 
 from __future__ import annotations
@@ -17,13 +18,6 @@ from planner.model.core import LE, Model, lin
 
 def define_finance(m: Model) -> None:
     ins = m.inputs
-    pairs = [(v, c) for v, c in m.objective_terms]
-    for v, c, p in m.capex_terms:
-        pairs.append((v, -np.asarray(c) * ins.discount[np.asarray(p)]))
-    objective = lin(*pairs)
-    objective.constant = float(-(m.capex_constant * ins.discount).sum())
-    m.prob.setObjective(objective)
-
     if ins.budget_usd_per_period is not None:
         for tt in range(ins.T):
             terms = [(v[p == tt], np.asarray(c)[p == tt]) for v, c, p in m.capex_terms]
@@ -37,3 +31,11 @@ def define_finance(m: Model) -> None:
             total = [(v, -ins.concentration_cap * c) for v, c in (*revenue, cloud)]
             m.add("concentration", lin((lease, ins.lease_rev_usd_per_mw[k]), *total), LE, 0.0,
                   f"share of HPC revenue (cap {ins.concentration_cap:.0%})", tenant=k)
+
+    if m.elastic is not None:
+        m.prob.setObjective(lin(*[(v, -w) for v, _, w in m.slacks]))
+        return
+    pairs = [(v, c) for v, c in m.objective_terms]
+    for v, c, p in m.capex_terms:
+        pairs.append((v, -np.asarray(c) * ins.discount[np.asarray(p)]))
+    m.prob.setObjective(lin(*pairs) + float(-(m.capex_constant * ins.discount).sum()))

@@ -1,24 +1,31 @@
-"""HPC: hall modules, rack positions, self-operated GPUs and tenant leases.
+"""HPC: hall modules, self-operated GPUs and tenant leases.
 
 Variables (s site, h hall module, r rack type, k tenant, j its eligible sites, t period):
   halls[s,h,t] in Z+   modules in service; existing <= halls[t] <= halls[t+1];
                        halls[s,h,t] = existing for t < lead_h (built only after its lead time)
-  racks[s,r,t] >= 0    rack positions (count), non-decreasing; continuous inside the MILP and
-                       made whole by the planner's exact rounding step (integer at sites it names)
-  cloud[s,r,t] >= 0    MW of self-operated GPU racks, non-decreasing (GPUs are bought)
+  gpu_racks[s,r,tau] >= 0  self-operated racks bought in tau; they earn for their life l_r
+  cloud[s,r,t] >= 0    self-operated IT MW: gpu_fleet  cloud[s,r,t] = mw_r sum_{t-l_r < tau <= t} gpu_racks[s,r,tau]
+                       cloud_market  sum_{s,r} cloud[s,r,t] <= the market's MW (when the scenario caps it)
   hosts[s,t] in {0,1}  site hosts HPC (non-decreasing), pays the one-time conversion cost
   start[k,tau] in {0,1}, sign_k = sum_tau start[k,tau] (= 1 if committed, <= 1 otherwise)
   lease[k,j,t] >= 0    MW of tenant k at its j-th site; block[k,j] its constant block
   uses[k,j] in {0,1}   only when min_block_mw > 0 or max_sites < |eligible|
+IT in use occupied[s,r,t] = cloud[s,r,t] + sum_{k: r_k = r, s in E_k} lease[k,s,t] is what power,
+cooling and land provision for. A lease is critical IT MW (the tenant fills it with whole
+racks: floor(MW / rack kW) of them). Self-operated racks are continuous here and rounded
+down to whole racks after the solve (planner.planning): fewer racks only free capacity, so
+the rounded plan keeps every limit, and the MILP bound stays valid for it.
 Constraints:
-  positions   mw_r racks[s,r,t] >= cloud[s,r,t] + sum_{k: r_k = r} lease[k,s,t]
-  hall_it     sum_r mw_r racks[s,r,t] <= sum_h it_h halls[s,h,t]
+  hall_it     sum_r occupied[s,r,t] <= sum_h it_h halls[s,h,t]
   hosts       sum_h (halls[s,h,t] - existing_sh) <= M_s hosts[s,t]
   delivery    sum_j lease[k,j,t] = D_k active_k[t],  active_k[t] = sum_{tau <= t < tau + n_k} start[k,tau]
   block       lease[k,j,t] <= block[k,j],  sum_j block[k,j] = D_k sign_k
   min_block   m_k uses[k,j] <= block[k,j] <= D_k uses[k,j],  sum_j uses[k,j] <= max_sites_k
+  tenant_at_hpc_site  lease[k,j,t] <= D_k hosts[s_j,t]   (valid inequality: the strong
+              facility-location link, which the LP relaxation needs to bound well)
 Objective: + d_t (lease rate_kst + pass-through energy) lease + d_t (cloud rate_rt - cloud opex) cloud
-           - d_t hpc opex mw_r racks;  capex: hall modules at t - lead_h, GPUs and conversion at t.
+           - d_t hpc opex it_h halls;  capex: hall modules at t - lead_h, GPU racks when bought,
+           site conversion when the first hall enters service.
 """
 
 from __future__ import annotations
@@ -48,46 +55,47 @@ def define_hpc(m: Model) -> None:
     S, T, R, H = ins.S, ins.T, ins.R, len(ins.hall_ids)
     t = np.arange(T)
     existing = ins.existing_halls.astype(float)
-    ub = existing if m.bau else hall_upper_bounds(m)
+    if m.bau:
+        ub = existing
+    elif m.elastic is not None:  # diagnosis: land and power limits as (elastic) constraints, not bounds
+        ub = existing + np.ceil(ins.tenant_mw.sum() / ins.hall_it_mw.min()) + 1
+    else:
+        ub = hall_upper_bounds(m)
     hall_ub = np.where(t[None, None, :] < ins.hall_lead[None, :, None], existing[:, :, None], ub[:, :, None])
     halls = m.var("halls", (S, H, T), low=existing[:, :, None], up=hall_ub, cat=pulp.LpInteger)
     m.monotone("hall_build", halls, "hall modules")
 
     site_it_ub = (hall_ub * ins.hall_it_mw[None, :, None]).sum(axis=1)  # [S,T]
     m.site_it_ub = site_it_ub
-    rack_ok = (site_it_ub.max(axis=1) > 0)[:, None] & (ins.rack_liquid[None, :] | (ins.air_capacity_mw[:, None] > 0))
-    rack_ub = site_it_ub[:, None, :] / ins.rack_mw[None, :, None]
-    rack_cat = np.full((S, R, T), pulp.LpContinuous, dtype=object)
-    rack_cat[list(m.integer_rack_sites)] = pulp.LpInteger
-    racks = m.var("racks", (S, R, T), up=np.ceil(rack_ub), cat=rack_cat, exists=rack_ok[:, :, None])
-    m.monotone("rack_build", racks, "rack positions")
-    cloud = m.var("cloud_mw", (S, R, T), up=0.0 if m.bau else site_it_ub[:, None, :],
-                  exists=rack_ok[:, :, None])
-    m.monotone("gpu_build", cloud, "self-operated GPUs")
+    cloud_ok = (site_it_ub.max(axis=1) > 0)[:, None] & (ins.rack_liquid[None, :] | (ins.air_capacity_mw[:, None] > 0))
+    cloud_ok &= not m.bau
+    exists = np.broadcast_to(cloud_ok[:, :, None], (S, R, T))
+    bought = m.var("gpu_racks", (S, R, T), up=np.floor(site_it_ub[:, None, :] / ins.rack_mw[None, :, None]),
+                   exists=exists)
+    cloud = m.var("cloud_mw", (S, R, T), up=site_it_ub[:, None, :], exists=exists)
+    for s, r in zip(*np.nonzero(cloud_ok)):
+        life = int(ins.rack_life[r])
+        for tt in range(T):
+            m.add("gpu_fleet", lin((cloud[s, r, tt], 1.0), (bought[s, r, max(0, tt - life + 1): tt + 1], -ins.rack_mw[r])),
+                  EQ, 0.0, f"self-operated {ins.rack_ids[r]} racks (MW)", site=s, period=tt)
+    if ins.cloud_max_it_mw is not None and cloud_ok.any():
+        for tt in range(T):
+            m.add("cloud_market", lin((cloud[:, :, tt], 1.0)), LE, ins.cloud_max_it_mw, "GPU-cloud market (MW)",
+                  period=tt)
+    m.capex(bought, np.broadcast_to(ins.rack_capex_usd[None, :, None], bought.shape),
+            np.broadcast_to(np.arange(T), bought.shape))
 
-    # tenants: lease[k] is an array [len(sites_k), T]
-    leases = _define_tenants(m)
-
-    occupied = np.empty((S, R, T), dtype=object)  # leased + self-operated MW, as lists of pairs
+    leases = _define_tenants(m)  # lease[k]: [eligible site j, T]
+    occupied = np.empty((S, R, T), dtype=object)  # IT MW in use: self-operated + leased variables
     for s, r, tt in np.ndindex(S, R, T):
-        occupied[s, r, tt] = [(cloud[s, r, tt], 1.0)]
+        occupied[s, r, tt] = [] if cloud[s, r, tt] is None else [cloud[s, r, tt]]
     for k, lease in enumerate(leases):
-        r = ins.tenant_rack[k]
         for j, s in enumerate(ins.tenant_sites[k]):
-            for tt in range(T):
-                if lease[j, tt] is not None:
-                    occupied[s, r, tt].append((lease[j, tt], 1.0))
+            for tt in np.nonzero(lease[j] != None)[0]:  # noqa: E711
+                occupied[s, ins.tenant_rack[k], tt].append(lease[j, tt])
     m.occupied = occupied
-    for s, r, tt in np.ndindex(S, R, T):
-        pairs = [p for p in occupied[s, r, tt] if p[0] is not None]
-        if racks[s, r, tt] is None:
-            for var, _ in pairs:
-                var.upBound = 0.0
-            continue
-        m.add("positions", lin((racks[s, r, tt], ins.rack_mw[r]), *[(v, -1.0) for v, _ in pairs]), GE, 0.0,
-              f"{ins.rack_ids[r]} rack positions (MW)", site=s, period=tt)
     for s, tt in np.ndindex(S, T):
-        m.add("hall_it", lin((racks[s, :, tt], ins.rack_mw), (halls[s, :, tt], -ins.hall_it_mw)), LE, 0.0,
+        m.add("hall_it", lin(*m.it_terms(s, tt, np.ones(R)), (halls[s, :, tt], -ins.hall_it_mw)), LE, 0.0,
               "hall IT capacity (MW)", site=s, period=tt)
 
     # one-time site conversion: hosts[s,t] for sites with no HPC yet
@@ -100,6 +108,15 @@ def define_hpc(m: Model) -> None:
             m.add("hosts", lin((halls[s, :, tt], 1.0), (hosts[s, tt], -big)), LE, float(existing[s].sum()),
                   "site conversion", site=s, period=tt)
     m.capex_build(hosts, ins.conversion_cost_usd[:, None] * np.ones(T), lead=np.zeros((S, T), dtype=int))
+    # valid inequality (the strong facility-location link): a tenant is only at a converted site
+    for k, lease in enumerate(leases):
+        for j, s in enumerate(ins.tenant_sites[k]):
+            if hosts[s, 0] is None:
+                continue
+            for tt in range(T):
+                if lease[j, tt] is not None:
+                    m.add("tenant_at_hpc_site", lin((lease[j, tt], 1.0), (hosts[s, tt], -ins.tenant_mw[k])), LE, 0.0,
+                          "site conversion", site=s, period=tt, tenant=k)
 
     # objective
     d = ins.discount
@@ -111,11 +128,9 @@ def define_hpc(m: Model) -> None:
             rate += ins.site_price[sites] * ins.hours[None, :] * ins.hpc_load_factor * ins.pue_hpc[sites, r][:, None]
         m.objective(lease, rate * d[None, :])
     m.objective(cloud, (ins.cloud_rev_usd_per_mw[None, :, :] - ins.cloud_opex_usd_per_mw_period) * d[None, None, :])
-    m.objective(racks, -ins.hpc_opex_usd_per_mw_period * ins.rack_mw[None, :, None] * d[None, None, :])
+    m.objective(halls, -ins.hpc_opex_usd_per_mw_period * ins.hall_it_mw[None, :, None] * d[None, None, :])
     m.capex_build(halls, np.broadcast_to(ins.hall_capex_usd[None, :, None], halls.shape),
                       lead=np.broadcast_to(ins.hall_lead[None, :, None], halls.shape), base=existing)
-    m.capex_build(cloud, np.broadcast_to(ins.rack_capex_usd_per_mw[None, :, None], cloud.shape),
-                      lead=np.zeros(cloud.shape, dtype=int))
 
 
 def _define_tenants(m: Model) -> list[np.ndarray]:

@@ -1,7 +1,7 @@
 """Power: contracted MW, interconnect with upgrades, energy cost with take-or-pay.
 
-Capacity (per site s, period t), with gross[s,t] = PUE_m,s mining[s,t] + sum_r PUE_h,sr mw_r racks[s,r,t]
-(HPC power is provisioned for every rack position: firm):
+Capacity (per site s, period t), with gross[s,t] = PUE_m,s mining[s,t] + sum_r PUE_h,sr occupied[s,r,t]
+(HPC power is provisioned for the IT MW leased or self-operated: firm):
   power_contract   gross[s,t] <= sum_{i at s} MW_i,t                (contracts in force)
   interconnect     gross[s,t] <= IC_s + sum_{u at s} MW_u upgrade[u,t]
   upgrade[u,t] in {0,1}, non-decreasing, 0 for t < lead_u; capex paid at t - lead_u.
@@ -22,8 +22,8 @@ from planner.model.core import EQ, GE, LE, Model, lin
 
 def define_power(m: Model) -> None:
     ins = m.inputs
-    S, T, R = ins.S, ins.T, ins.R
-    mining, racks = m.v["mining_mw"], m.v["racks"]
+    S, T = ins.S, ins.T
+    mining = m.v["mining_mw"]
     t = np.arange(T)
 
     U = len(ins.upgrade_ids)
@@ -34,11 +34,10 @@ def define_power(m: Model) -> None:
 
     contracted = np.zeros((S, T))
     np.add.at(contracted, ins.contract_site, ins.contract_mw)
-    hpc_coef = ins.pue_hpc * ins.rack_mw[None, :]  # [S,R]
     for s in range(S):
         ups = np.nonzero(ins.upgrade_site == s)[0]
         for tt in range(T):
-            gross = [(mining[s, tt], ins.pue_mining[s]), (racks[s, :, tt], hpc_coef[s])]
+            gross = [(mining[s, tt], ins.pue_mining[s]), *m.it_terms(s, tt, ins.pue_hpc[s])]
             m.add("power_contract", lin(*gross), LE, contracted[s, tt], "contracted power (MW)", site=s, period=tt)
             m.add("interconnect", lin(*gross, (upgrade[ups, tt], -ins.upgrade_mw[ups])), LE, ins.interconnect_mw[s],
                   "interconnect (MW)", site=s, period=tt)
@@ -49,13 +48,13 @@ def define_power(m: Model) -> None:
     for s in range(S):
         mine = np.nonzero(ins.contract_site == s)[0]
         for tt in range(T):
-            firm = [(v, -ins.hpc_load_factor * ins.pue_hpc[s, r]) for r in range(R) for v, _ in m.occupied[s, r, tt]]
-            m.add("energy", lin((draw[mine, tt], 1.0), (mining[s, tt], -ins.mining_uptime * ins.pue_mining[s]), *firm),
-                  EQ, 0.0, "energy balance (MW average)", site=s, period=tt)
-            cp = ins.cp_usd_per_mw_period[s, tt]
-            if cp > 0:
-                m.objective(np.array([v for v, _ in firm], dtype=object),
-                            np.array([c for _, c in firm]) * cp * ins.discount[tt])
+            firm = m.it_terms(s, tt, ins.hpc_load_factor * ins.pue_hpc[s])
+            m.add("energy", lin((draw[mine, tt], 1.0), (mining[s, tt], -ins.mining_uptime * ins.pue_mining[s]),
+                                *[(v, -c) for v, c in firm]), EQ, 0.0, "energy balance (MW average)", site=s, period=tt)
+            cp = ins.cp_usd_per_mw_period[s, tt] * ins.discount[tt]
+            for v, c in firm:
+                if cp > 0:
+                    m.objective(v, np.full(v.shape, -c * cp))
     for i, tt in np.ndindex(I, T):
         m.add("take_or_pay", lin((pay[i, tt], 1.0), (draw[i, tt], -1.0)), GE, 0.0, "energy paid (MW)",
               site=int(ins.contract_site[i]), period=tt)

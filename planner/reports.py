@@ -1,0 +1,79 @@
+"""Write a plan's files, atomically: JSON, CSV tables, GeoJSON of the sites, PNG plots.
+
+Everything goes to a temporary folder beside the target, which then replaces the target
+in one rename: an interrupted run never leaves a half-written plan, and a failed run does
+not remove the previous one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+
+from planner import plots
+from planner.plan import Plan
+
+logger = logging.getLogger(__name__)
+
+FILES = ("plan.json", "site_period.csv", "tenants.csv", "cash_flows.csv", "procurement.csv", "sites.geojson",
+         "power_split.png", "cash_flows.png", "buildout.png")
+
+
+def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> Path:
+    """Run write(tmp) into a fresh temporary folder, then swap it in place of out_dir."""
+    out_dir = Path(out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        write(tmp)
+        old = None
+        if out_dir.exists():
+            old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(old)
+        tmp.rename(out_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out_dir
+
+
+def write_plan(plan: Plan, out_dir: Path) -> Path:
+    """All plan files into out_dir (replaced as a whole)."""
+
+    def write(tmp: Path) -> None:
+        (tmp / "plan.json").write_text(plan.to_json())
+        for name, frame in plan.frames().items():
+            frame.to_csv(tmp / f"{name}.csv", index=False)
+        sites_geojson(plan, tmp / "sites.geojson")
+        for name, make in (("power_split", plots.power_split), ("cash_flows", plots.cash_flows),
+                           ("buildout", plots.buildout)):
+            fig = make(plan)
+            fig.savefig(tmp / f"{name}.png", dpi=110)
+            plt.close(fig)
+
+    path = write_atomically(out_dir, write)
+    logger.info("wrote %s", path)
+    return path
+
+
+def write_json(out_dir: Path, name: str, data: dict) -> Path:
+    """One JSON file (e.g. diagnosis.json) into out_dir, atomically."""
+    return write_atomically(out_dir, lambda tmp: (tmp / name).write_text(json.dumps(data, indent=2)))
+
+
+def sites_geojson(plan: Plan, path: Path) -> None:
+    """Parcels (EPSG:4326) with the plan's end-of-horizon state per site."""
+    frame = plan.inputs.portfolio.sites_frame()
+    sp = plan.frames()["site_period"]
+    end = sp[sp["period"] == plan.inputs.labels[-1]].drop(columns=["period"]).set_index("site_id")
+    frame = frame.join(end, on="site_id", rsuffix="_plan")
+    frame.to_file(path, driver="GeoJSON")
