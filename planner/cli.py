@@ -26,8 +26,8 @@ DEFAULT_PORTFOLIO = Path("sites") / "us-miners.yaml"
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Capacity planner for converting bitcoin-mining sites into AI/HPC datacenters.")
-out = Console()
-err = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 140)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 def _logging(verbose: int) -> None:
@@ -63,7 +63,7 @@ def plan(
     portfolio: Annotated[Optional[Path], typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")] = None,
     solver: Annotated[str, typer.Option(help="highs | cbc")] = "highs",
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="seconds")] = None,
-    gap: Annotated[float, typer.Option(help="relative optimality gap to stop at")] = 1e-4,
+    gap: Annotated[float, typer.Option(help="relative optimality gap to stop at")] = 1e-3,
     threads: Annotated[Optional[int], typer.Option(help="solver threads")] = None,
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder (default ./dcplan-out/<name>)")] = None,
     warm_start: Annotated[Optional[Path], typer.Option("--warm-start", help="folder of a previous plan to start from")] = None,
@@ -124,9 +124,9 @@ def _summary(result) -> None:
     gap = result.gap
     out.print(f"NPV {_money(k['npv_usd'])}   bound {_money(result.solve.get('bound'))}   "
               f"gap {'-' if gap is None else f'{gap:.3%}'}")
+    irr = "-" if k["irr_per_year"] is None else f"{k['irr_per_year']:.1%}"
     out.print(f"business as usual {_money(k['bau_npv_usd'])}   uplift {_money(k['npv_uplift_usd'])}   "
-              f"IRR {'-' if k['irr_per_year'] is None else f'{k['irr_per_year']:.1%}'}   "
-              f"HPC share of power {k['hpc_share_of_power']:.0%}")
+              f"IRR {irr}   HPC share of power {k['hpc_share_of_power']:.0%}")
     sp = result.frames()["site_period"]
     end = sp[sp["period"] == result.inputs.labels[-1]]
     table = Table(title=f"end of horizon ({result.inputs.labels[-1]})")

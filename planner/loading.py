@@ -10,6 +10,7 @@ together as one :class:`~planner.errors.InputError`, each naming file, field and
 from __future__ import annotations
 
 import logging
+import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -69,20 +70,34 @@ class Portfolio:
         parcels = [self.land[s.id].to_wgs84().geometry.iloc[0] for s in self.sites]
         return sites_frame(rows, parcels)
 
-    def to_spec_dict(self) -> dict[str, Any]:
-        """The descriptor as plain data, sites and catalog inline, land files absolute."""
-        data = self.spec.model_dump(mode="json", exclude={"sites", "catalog"})
-        data["catalog"] = self.catalog.model_dump(mode="json")
-        data["sites"] = []
+    def dump(self, directory: str | Path) -> Path:
+        """Write the portfolio to `directory` as descriptors (YAML) with its land and catalog
+        files, at the same relative paths, so that load -> dump -> load gives equal objects."""
+        directory = Path(directory)
+        base = self.path.resolve().parent if self.path is not None else Path.cwd()
+        directory.mkdir(parents=True, exist_ok=True)
+        spec = self.spec.model_dump(mode="json", exclude_defaults=False)
         for s in self.sites:
-            site = s.model_dump(mode="json")
-            site["land"]["file"] = str(self.land_file(s.id))
-            data["sites"].append(site)
-        return data
+            site_file = Path(self.site_files[s.id])
+            if site_file.resolve() == (self.path.resolve() if self.path else None):
+                continue  # inline site: already in the portfolio's data
+            rel = site_file.resolve().relative_to(base)
+            _write_yaml(directory / rel, s.model_dump(mode="json"))
+            if s.land.file is not None:
+                land = (site_file.parent / s.land.file).resolve()
+                target = directory / land.relative_to(base)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(land, target)
+        if isinstance(self.spec.catalog, str) and self.spec.catalog != BUNDLED_CATALOG:
+            _write_yaml(directory / self.spec.catalog, self.catalog.model_dump(mode="json"))
+        out = directory / (self.path.name if self.path is not None else f"{self.name}.yaml")
+        _write_yaml(out, spec)
+        return out
 
-    def land_file(self, site_id: str) -> Path:
-        site_file = Path(self.site_files.get(site_id, str(self.path) if self.path else "."))
-        return (site_file.parent / self.site(site_id).land.file).resolve()
+
+def _write_yaml(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
 def load_portfolio(path: str | Path) -> Portfolio:

@@ -43,13 +43,13 @@ class PlanningError(RuntimeError):
 class PlanOptions:
     solver: str = "highs"
     time_limit_s: float | None = None
-    rel_gap: float = 1e-4
+    rel_gap: float = 1e-3
     threads: int | None = None
     msg: bool = False
     bau: bool = True
 
 
-def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-4,
+def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-3,
          threads: int | None = None, msg: bool = False, bau: bool = True,
          warm_start: Plan | None = None) -> Plan:
     """Optimal (or best found within the time limit) plan of a portfolio."""
@@ -66,6 +66,8 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     relaxed = extract(m, result.values)
     _check_objective(ins, relaxed, result)
     decisions = whole_racks(relaxed)
+    if np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0) > 1e-6:
+        decisions = _whole_rack_step(ins, m, result, decisions, opts, deadline)
     violations = validate(ins, decisions)
     for v in violations:
         logger.error("plan violates a limit: %s", v)
@@ -107,6 +109,27 @@ def extract(m: Model, sol: dict[str, float]) -> Decisions:
         tenant_start=starts,
         lease_mw=lease,
     )
+
+
+def _whole_rack_step(ins: Inputs, first: Model, result: SolveResult, floored: Decisions, opts: PlanOptions,
+                     deadline: float | None) -> Decisions:
+    """Re-solve with integer rack purchases, the first solve's halls, upgrades, site
+    conversions and tenant choices fixed, warm-started from its purchases rounded down.
+    Falls back to the rounded-down plan (always feasible) if the step finds nothing better."""
+    m = build_model(ins, "plan", integer_gpus=True)
+    fixed = {v.name for fam in ("halls", "upgrade", "hosts") for v in m.v[fam].ravel() if v is not None}
+    fixed |= {v.name for start_vars, _ in m.starts for v in start_vars}
+    fixed |= {v.name for v in m.prob.variables() if v.name.startswith("uses_")}
+    for var in m.prob.variables():
+        if var.name in fixed:
+            var.lowBound = var.upBound = round(result.values.get(var.name, 0.0))
+    step = _solve(m, opts, deadline, start_values_from(m, floored))
+    if not step.has_solution:
+        logger.warning("whole-rack step found no plan (%s): keeping purchases rounded down", step.message)
+        return floored
+    decisions = whole_racks(extract(m, step.values))
+    better = npv(ins, cash_flows(ins, decisions)) >= npv(ins, cash_flows(ins, floored))
+    return decisions if better else floored
 
 
 def _clip(x: np.ndarray, tol: float = 1e-9) -> np.ndarray:

@@ -23,14 +23,15 @@ logger = logging.getLogger(__name__)
 __all__ = ["ConstraintInfo", "Model", "build_model", "lin", "values"]
 
 
-def build_model(inputs: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None) -> Model:
+def build_model(inputs: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None,
+                integer_gpus: bool = False) -> Model:
     """Build the MILP. mode "plan": every option open; "bau": business as usual, every site
     keeps mining with no new HPC (halls fixed at what exists, no tenants, no GPUs).
     `elastic` (family -> penalty) relaxes those constraint families with penalised slack."""
     if mode not in ("plan", "bau"):
         raise ValueError(f"mode must be 'plan' or 'bau', not {mode!r}")
     start = time.perf_counter()
-    m = Model(inputs, mode, elastic)
+    m = Model(inputs, mode, integer_gpus, elastic)
     define_mining(m)
     define_hpc(m)
     define_power(m)

@@ -40,6 +40,8 @@ class Model:
 
     inputs: Inputs
     mode: str  # "plan" | "bau"
+    integer_gpus: bool = False
+    """self-operated rack purchases integer (the whole-rack step) instead of continuous."""
     elastic: dict[str, float] | None = None
     """family -> penalty per unit of slack: constraints of these families get slack variables
     (infeasibility diagnosis); the objective then minimises the penalised slack."""

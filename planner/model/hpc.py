@@ -12,9 +12,8 @@ Variables (s site, h hall module, r rack type, k tenant, j its eligible sites, t
   uses[k,j] in {0,1}   only when min_block_mw > 0 or max_sites < |eligible|
 IT in use occupied[s,r,t] = cloud[s,r,t] + sum_{k: r_k = r, s in E_k} lease[k,s,t] is what power,
 cooling and land provision for. A lease is critical IT MW (the tenant fills it with whole
-racks: floor(MW / rack kW) of them). Self-operated racks are continuous here and rounded
-down to whole racks after the solve (planner.planning): fewer racks only free capacity, so
-the rounded plan keeps every limit, and the MILP bound stays valid for it.
+racks: floor(MW / rack kW) of them). Self-operated rack purchases are continuous in the
+first solve and integer in the whole-rack step (planner.planning).
 Constraints:
   hall_it     sum_r occupied[s,r,t] <= sum_h it_h halls[s,h,t]
   hosts       sum_h (halls[s,h,t] - existing_sh) <= M_s hosts[s,t]
@@ -71,7 +70,7 @@ def define_hpc(m: Model) -> None:
     cloud_ok &= not m.bau
     exists = np.broadcast_to(cloud_ok[:, :, None], (S, R, T))
     bought = m.var("gpu_racks", (S, R, T), up=np.floor(site_it_ub[:, None, :] / ins.rack_mw[None, :, None]),
-                   exists=exists)
+                   cat=pulp.LpInteger if m.integer_gpus else pulp.LpContinuous, exists=exists)
     cloud = m.var("cloud_mw", (S, R, T), up=site_it_ub[:, None, :], exists=exists)
     for s, r in zip(*np.nonzero(cloud_ok)):
         life = int(ins.rack_life[r])
