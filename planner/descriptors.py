@@ -54,6 +54,7 @@ class CoolingUnit(Strict):
     footprint_m2: PositiveFloat
     capex_usd: NonNegFloat
     redundancy: Literal["N", "N+1"] = "N+1"
+    life_years: PositiveFloat = Field(description="service life, for the residual value at the horizon end")
     source: Source
 
 
@@ -78,6 +79,7 @@ class HallModule(Strict):
     lead_time_months: Annotated[int, Field(ge=0, le=120)]
     pue_liquid: Annotated[float, Field(ge=1.0, le=3.0)]
     pue_air: Annotated[float, Field(ge=1.0, le=3.0)]
+    life_years: PositiveFloat = Field(description="service life, for the residual value at the horizon end")
     source: Source
 
 
@@ -94,6 +96,9 @@ class OperatingCosts(Strict):
     pue_mining_immersion: Annotated[float, Field(ge=1.0, le=3.0)]
     pue_per_degc_above_15: Annotated[float, Field(ge=0, le=0.05)] = Field(
         description="added HPC PUE per degree C of annual mean temperature above 15 C"
+    )
+    grid_asset_life_years: PositiveFloat = Field(
+        description="service life of interconnect upgrades and site conversion works (residual value)"
     )
     source: Source
 
@@ -300,6 +305,9 @@ class Finance(Strict):
     capex_budget_usd_per_period: PositiveFloat | None = None
     concentration_cap: Annotated[float, Field(gt=0, le=1)] | None = Field(
         None, description="max share of HPC revenue from any one tenant"
+    )
+    residual_value: bool = Field(
+        True, description="count assets' straight-line residual value at the horizon end as a final cash flow"
     )
 
 

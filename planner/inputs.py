@@ -11,6 +11,9 @@ Market paths (per period, at mid-period year y_t):
 - energy price of contract c: p_c (1 + e_c)^y_t x power multiplier            [$/MWh]
 - lease revenue of tenant k at site s: rate_ks x 1000 x L (1 + esc_k)^(years since the
   tenant's earliest start)                                                     [$/MW-period]
+Residual value: an asset of life l periods entering service in period t is worth the
+straight-line share max(0, 1 - (T - t) / l) of its cost at the horizon end, counted in the
+last period (when finance.residual_value).
 """
 
 from __future__ import annotations
@@ -92,6 +95,10 @@ class Inputs:
     cloud_rev_usd_per_mw: np.ndarray  # [R, T]
     rack_capex_usd: np.ndarray  # [R] per self-operated rack
     rack_life: np.ndarray  # [R] periods a self-operated rack earns before it retires
+    hall_life: np.ndarray  # [H] periods
+    cdu_life: np.ndarray  # [C] periods
+    grid_life: int  # periods, interconnect upgrades and site conversion works
+    residual_value: bool
     cloud_max_it_mw: float | None
     # cooling units
     cdu_ids: list[str]
@@ -137,6 +144,13 @@ class Inputs:
     def R(self) -> int:
         return len(self.rack_ids)
 
+    def residual(self, life: np.ndarray | int) -> np.ndarray:
+        """[..., T] residual share at the horizon end of an asset entering service in t."""
+        if not self.residual_value:
+            return np.zeros(np.shape(life) + (self.T,))
+        age = self.T - np.arange(self.T)
+        return np.maximum(0.0, 1.0 - age / np.asarray(life, dtype=float)[..., None])
+
     def active(self, k: int, start: int) -> np.ndarray:
         """Bool [T]: periods in which tenant k is served if its lease starts at `start`."""
         t = np.arange(self.T)
@@ -155,6 +169,7 @@ def prepare(portfolio: Portfolio) -> Inputs:
     discount = (1.0 + spec.finance.discount_rate_per_year) ** -years
     period_of = _period_of(start, L)
     lead = lambda months: int(math.ceil(months / L))  # noqa: E731
+    periods_of = lambda years: max(1, math.ceil(years * 12 / L - 1e-9))  # noqa: E731
     sc = spec.scenario
     op = cat.operating
     sites = portfolio.sites
@@ -306,8 +321,12 @@ def prepare(portfolio: Portfolio) -> Inputs:
         rack_m2_per_mw=np.array([r.footprint_m2 for r in racks]) / rack_mw,
         cloud_rev_usd_per_mw=cloud_rev,
         rack_capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier,
-        rack_life=np.array([max(1, math.ceil(r.life_years * 12 / L - 1e-9)) for r in racks], dtype=int),
+        rack_life=np.array([periods_of(r.life_years) for r in racks], dtype=int),
         cloud_max_it_mw=sc.cloud_max_it_mw,
+        hall_life=np.array([periods_of(h.life_years) for h in halls], dtype=int),
+        cdu_life=np.array([periods_of(c.life_years) for c in cdus], dtype=int),
+        grid_life=periods_of(op.grid_asset_life_years),
+        residual_value=spec.finance.residual_value,
         cdu_ids=[c.id for c in cdus],
         cdu_mw=np.array([c.capacity_kw / 1000.0 for c in cdus]),
         cdu_m2=np.array([c.footprint_m2 for c in cdus]),

@@ -30,6 +30,7 @@ STREAMS = (
     "coincident_peak_cost",
     "opex",
     "capex",
+    "residual_value",
 )
 
 
@@ -127,6 +128,21 @@ def capex_by_period(ins: Inputs, d: Decisions) -> np.ndarray:
     return capex
 
 
+def residual_value(ins: Inputs, d: Decisions) -> float:
+    """Straight-line residual value at the horizon end of what the plan built or bought."""
+    new_site = ins.existing_halls.sum(axis=1) == 0
+    hosts = ((d.halls.sum(axis=1) - ins.existing_halls.sum(axis=1)[:, None]) > 0.5) & new_site[:, None]
+    hosts = np.maximum.accumulate(hosts.astype(float), axis=1)
+    items = (
+        (_increments(d.halls, ins.existing_halls) * ins.hall_capex_usd[None, :, None], ins.residual(ins.hall_life)[None]),
+        (_increments(d.cdus, ins.existing_cdus) * ins.cdu_capex_usd[None, :, None], ins.residual(ins.cdu_life)[None]),
+        (_increments(d.upgrades.astype(float)) * ins.upgrade_capex_usd[:, None], ins.residual(ins.grid_life)),
+        (_increments(hosts) * ins.conversion_cost_usd[:, None], ins.residual(ins.grid_life)),
+        (d.gpu_racks * ins.rack_capex_usd[None, :, None], ins.residual(ins.rack_life)[None]),
+    )
+    return float(sum((cost * share).sum() for cost, share in items))
+
+
 def energy_cost_by_site(ins: Inputs, d: Decisions) -> np.ndarray:
     """[S,T] cost of energy bought: take-or-pay volumes first, then cheapest headroom."""
     occ = d.occupied_mw(ins)
@@ -178,6 +194,7 @@ def cash_flows(ins: Inputs, d: Decisions) -> dict[str, np.ndarray]:
         "coincident_peak_cost": -(ins.cp_usd_per_mw_period * firm_mw).sum(axis=0),
         "opex": -opex,
         "capex": -capex_by_period(ins, d),
+        "residual_value": np.eye(ins.T)[-1] * residual_value(ins, d),
     }
 
 

@@ -26,14 +26,16 @@ if (CFLP / "optima.txt").exists():
 
 CATALOG = {
     "racks": [{"id": "unit", "it_kw": 1000, "gpus": 1, "cooling": "air", "footprint_m2": 1e-6, "capex_usd": 0,
-               "gpu_hour_usd": 0, "gpu_hour_change_per_year": 0, "source": "test"}],
-    "cooling_units": [{"id": "cdu", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 0, "source": "test"}],
+               "gpu_hour_usd": 0, "gpu_hour_change_per_year": 0, "life_years": 5, "source": "test"}],
+    "cooling_units": [{"id": "cdu", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 0, "life_years": 15, "source": "test"}],
     "asics": [{"id": "asic", "th_per_s": 200, "watts": 3500, "price_usd": 0, "source": "test"}],
     "hall_modules": [{"id": "campus", "kind": "new_build", "it_mw": 100000, "footprint_m2": 1, "capex_usd_per_mw_it": 0,
-                      "lead_time_months": 0, "pue_liquid": 1.0, "pue_air": 1.0, "source": "test"}],
+                      "lead_time_months": 0, "pue_liquid": 1.0, "pue_air": 1.0, "life_years": 20,
+                      "source": "test"}],
     "operating": {"mining_opex_usd_per_mw_year": 0, "hpc_opex_usd_per_mw_year": 0, "cloud_opex_usd_per_mw_year": 0,
                   "hpc_load_factor": 1.0, "cloud_utilisation": 1.0, "mining_uptime": 1.0, "pue_mining_air": 1.0,
-                  "pue_mining_immersion": 1.0, "pue_per_degc_above_15": 0.0, "source": "test"},
+                  "pue_mining_immersion": 1.0, "pue_per_degc_above_15": 0.0, "grid_asset_life_years": 30,
+                  "source": "test"},
 }
 
 
@@ -71,7 +73,7 @@ def cflp_portfolio(cap, fixed, demand, cost):
         for j in range(len(demand))
     ]
     data = portfolio_dict("cflp", sites, tenants, periods=1, period="year", catalog=CATALOG,
-                          finance={"discount_rate_per_year": 0.0})
+                          finance={"discount_rate_per_year": 0.0, "residual_value": False})
     return portfolio_from_dict(data, Path(".")), R * float(demand.sum())
 
 

@@ -29,7 +29,7 @@ def define_cooling(m: Model) -> None:
     used = m.var("cdu_used", (S, C, T), low=(ins.existing_cdus > 0)[:, :, None].astype(float), up=1.0,
                  cat=pulp.LpBinary, exists=spare[:, :, None])
     m.monotone("cdu_used_build", used, "CDUs")
-    m.capex_build(cdus, ins.cdu_capex_usd[None, :, None] * np.ones((S, C, T)), np.zeros((S, C, T), dtype=int),
+    m.capex_build(cdus, ins.cdu_capex_usd[None, :, None], 0, life=np.broadcast_to(ins.cdu_life[None, :], (S, C)),
                   base=ins.existing_cdus)
 
     liquid = ins.rack_liquid

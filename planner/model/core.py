@@ -51,8 +51,11 @@ class Model:
     objective_terms: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     capex_terms: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     """(variables, coefficients, period of payment) triples; the finance module sums them."""
+    salvage_terms: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """(variables, residual value coefficients) counted in the last period."""
     capex_constant: np.ndarray = field(init=False)
     """[T] capex constants (negative: existing units netted out of the first increment)."""
+    salvage_constant: float = field(init=False)
     occupied: np.ndarray = field(init=False)
     """[S,R,T] lists of variables whose sum is the IT MW in use (self-operated + leased)."""
     site_it_ub: np.ndarray = field(init=False)
@@ -67,6 +70,7 @@ class Model:
 
     def __post_init__(self) -> None:
         self.capex_constant = np.zeros(self.inputs.T)
+        self.salvage_constant = 0.0
         self.prob = pulp.LpProblem(f"dcplan_{_safe(self.inputs.portfolio.name)}_{self.mode}", pulp.LpMaximize)
 
     @property
@@ -134,23 +138,30 @@ class Model:
         """Add sum(coefficients * variables) to the NPV (coefficients already discounted)."""
         self.objective_terms.append((variables, coefficients))
 
-    def capex(self, variables: np.ndarray, coefficients: np.ndarray, periods: np.ndarray) -> None:
-        """Register capex: coefficients[i] * variables[i] paid in periods[i] (undiscounted)."""
+    def capex(self, variables: np.ndarray, coefficients: np.ndarray, periods: np.ndarray,
+              residual: np.ndarray | None = None) -> None:
+        """Register capex: coefficients[i] * variables[i] paid in periods[i] (undiscounted),
+        and its residual value coefficients[i] * residual[i] at the horizon end."""
         self.capex_terms.append((variables, coefficients, periods))
+        if residual is not None:
+            self.salvage_terms.append((variables, np.asarray(coefficients) * residual))
 
-    def capex_build(self, x: np.ndarray, unit_cost: np.ndarray, lead: np.ndarray,
+    def capex_build(self, x: np.ndarray, unit_cost: np.ndarray, lead: np.ndarray, life: np.ndarray | int,
                     base: np.ndarray | float = 0.0) -> None:
         """Capex of a cumulative build-out x[..., t]: unit_cost (x[t] - x[t-1]) paid in period
-        max(0, t - lead), with x[-1] = base (what exists at the start is not paid for)."""
+        max(0, t - lead), with x[-1] = base (what exists at the start is not paid for); units
+        entering service in t keep the residual share r(t) of their cost (inputs.residual)."""
         T = x.shape[-1]
         unit_cost = np.broadcast_to(unit_cost, x.shape)
         periods = np.maximum(0, np.arange(T) - np.broadcast_to(lead, x.shape))
+        residual = np.broadcast_to(self.inputs.residual(np.broadcast_to(life, x.shape[:-1])), x.shape)
         prev = np.full(x.shape, None, dtype=object)
         prev[..., 1:] = x[..., :-1]
-        self.capex(x, unit_cost, periods)
-        self.capex(prev, -unit_cost, periods)
+        self.capex(x, unit_cost, periods, residual)
+        self.capex(prev, -unit_cost, periods, residual)
         first = np.broadcast_to(base, x.shape[:-1]) * unit_cost[..., 0] * (x[..., 0] != None)  # noqa: E711
         np.add.at(self.capex_constant, periods[..., 0].ravel(), -first.ravel())
+        self.salvage_constant -= float((first * residual[..., 0]).sum())
 
     def it_terms(self, s: int, t: int, coef: np.ndarray) -> list[tuple[np.ndarray, float]]:
         """(variables, coefficient) pairs of sum_r coef[r] occupied[s,r,t]."""

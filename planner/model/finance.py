@@ -1,6 +1,6 @@
 """Finance: the NPV objective, the capex budget and the tenant concentration cap.
 
-  NPV = sum_t d_t (revenues_t - energy_t - opex_t - capex_t) + constant,
+  NPV = sum_t d_t (revenues_t - energy_t - opex_t - capex_t) + d_T-1 residual value + constant,
 collected from the terms each concern module registered (revenues and costs already
 discounted; capex registered undiscounted with its payment period p and discounted here).
   budget          sum_{terms paid in t} capex <= B                      (each period)
@@ -38,4 +38,6 @@ def define_finance(m: Model) -> None:
     pairs = [(v, c) for v, c in m.objective_terms]
     for v, c, p in m.capex_terms:
         pairs.append((v, -np.asarray(c) * ins.discount[np.asarray(p)]))
-    m.prob.setObjective(lin(*pairs) + float(-(m.capex_constant * ins.discount).sum()))
+    pairs += [(v, np.asarray(c) * ins.discount[-1]) for v, c in m.salvage_terms]
+    constant = -(m.capex_constant * ins.discount).sum() + m.salvage_constant * ins.discount[-1]
+    m.prob.setObjective(lin(*pairs) + float(constant))

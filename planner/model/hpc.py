@@ -82,7 +82,7 @@ def define_hpc(m: Model) -> None:
             m.add("cloud_market", lin((cloud[:, :, tt], 1.0)), LE, ins.cloud_max_it_mw, "GPU-cloud market (MW)",
                   period=tt)
     m.capex(bought, np.broadcast_to(ins.rack_capex_usd[None, :, None], bought.shape),
-            np.broadcast_to(np.arange(T), bought.shape))
+            np.broadcast_to(np.arange(T), bought.shape), np.broadcast_to(ins.residual(ins.rack_life)[None], bought.shape))
 
     leases = _define_tenants(m)  # lease[k]: [eligible site j, T]
     occupied = np.empty((S, R, T), dtype=object)  # IT MW in use: self-operated + leased variables
@@ -106,7 +106,8 @@ def define_hpc(m: Model) -> None:
         for tt in range(T):
             m.add("hosts", lin((halls[s, :, tt], 1.0), (hosts[s, tt], -big)), LE, float(existing[s].sum()),
                   "site conversion", site=s, period=tt)
-    m.capex_build(hosts, ins.conversion_cost_usd[:, None] * np.ones(T), lead=np.zeros((S, T), dtype=int))
+    m.capex_build(hosts, ins.conversion_cost_usd[:, None] * np.ones(T), lead=np.zeros((S, T), dtype=int),
+                  life=ins.grid_life)
     # valid inequality (the strong facility-location link): a tenant is only at a converted site
     for k, lease in enumerate(leases):
         for j, s in enumerate(ins.tenant_sites[k]):
@@ -128,8 +129,8 @@ def define_hpc(m: Model) -> None:
         m.objective(lease, rate * d[None, :])
     m.objective(cloud, (ins.cloud_rev_usd_per_mw[None, :, :] - ins.cloud_opex_usd_per_mw_period) * d[None, None, :])
     m.objective(halls, -ins.hpc_opex_usd_per_mw_period * ins.hall_it_mw[None, :, None] * d[None, None, :])
-    m.capex_build(halls, np.broadcast_to(ins.hall_capex_usd[None, :, None], halls.shape),
-                      lead=np.broadcast_to(ins.hall_lead[None, :, None], halls.shape), base=existing)
+    m.capex_build(halls, ins.hall_capex_usd[None, :, None], lead=ins.hall_lead[None, :, None],
+                  life=np.broadcast_to(ins.hall_life[None, :], (S, H)), base=existing)
 
 
 def _define_tenants(m: Model) -> list[np.ndarray]:

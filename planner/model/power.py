@@ -30,7 +30,7 @@ def define_power(m: Model) -> None:
     lead_ok = t[None, :] >= ins.upgrade_lead[:, None]
     upgrade = m.var("upgrade", (U, T), up=np.where(lead_ok, 1.0, 0.0), cat=pulp.LpBinary)
     m.monotone("upgrade_build", upgrade, "interconnect upgrade", site_axis=None)
-    m.capex_build(upgrade, ins.upgrade_capex_usd[:, None] * np.ones(T), ins.upgrade_lead[:, None] * np.ones(T, dtype=int))
+    m.capex_build(upgrade, ins.upgrade_capex_usd[:, None], ins.upgrade_lead[:, None], life=ins.grid_life)
 
     contracted = np.zeros((S, T))
     np.add.at(contracted, ins.contract_site, ins.contract_mw)
