@@ -128,3 +128,63 @@ def portfolio_dict(name: str, sites: list[dict[str, Any]], tenants: list[dict[st
         "tenants": tenants or [],
         **sections,
     }
+
+
+def random_portfolio(n_sites: int, n_tenants: int, seed: int = 0, periods: int = 40,
+                     name: str | None = None) -> dict[str, Any]:
+    """A seeded synthetic portfolio with figures drawn from the ranges of the domain facts:
+    sites of 20-800 MW (lognormal, median ~150 MW) at $30-60/MWh, interconnects at 60-100%
+    of contracted power with 0-2 upgrades ($50-150k/MW, 9-30 months), mining on up to 80% of
+    the interconnect, 40% of sites ERCOT-like (4CP $50-150/kW-year, DR credits); optional
+    tenant offers of 20-300 MW IT at $100-200/kW-month for 5-15 years, eligible at 1-5
+    sites, about 10% committed and sized to fit their first site."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sites = []
+    for i in range(n_sites):
+        mw = float(np.clip(rng.lognormal(np.log(150), 0.8), 20, 800))
+        interconnect = round(mw * rng.uniform(0.6, 1.0), 1)
+        upgrades = [
+            {"id": f"u{j}", "mw": round(mw * rng.uniform(0.2, 0.6), 1),
+             "capex_usd": round(mw * rng.uniform(0.2, 0.6) * rng.uniform(50e3, 150e3), -3),
+             "lead_time_months": int(rng.integers(9, 31))}
+            for j in range(int(rng.integers(0, 3)))
+        ]
+        ercot = rng.random() < 0.4
+        mining = round(interconnect / 1.3 * rng.uniform(0.3, 0.8), 1)
+        sites.append(site_dict(
+            f"s{i:04d}", lon=float(rng.uniform(-104, -75)), lat=float(rng.uniform(29, 44)), contract_mw=round(mw, 1),
+            price_usd_per_mwh=round(float(rng.uniform(30, 60)), 2), take_or_pay_share=round(float(rng.uniform(0, 0.8)), 2),
+            interconnect_mw=interconnect, upgrades=upgrades, mining_mw=mining,
+            asic=str(rng.choice(["s21", "s21-pro", "s21-xp", "s21-plus"])), asic_watts=3600.0,
+            parcel_m2=max(40_000.0, mw * 1000.0 / MINING_KW_PER_M2 * rng.uniform(1.5, 4.0)),
+            air_capacity_mw=round(float(rng.uniform(0, 20)), 1), mean_temp_c=round(float(rng.uniform(5, 25)), 1),
+            conversion_cost_usd=round(float(rng.uniform(20e6, 60e6)), -5),
+            coincident_peak_usd_per_kw_year=round(float(rng.uniform(50, 150)), 1) if ercot else 0.0,
+            demand_response_usd_per_mw_year=25_000.0 if ercot else 0.0,
+        ))
+    tenants = []
+    for k in range(n_tenants):
+        n_eligible = int(rng.integers(1, min(5, n_sites) + 1))
+        eligible = sorted({f"s{int(i):04d}" for i in rng.choice(n_sites, n_eligible, replace=False)})
+        committed = bool(rng.random() < 0.1)
+        first = next(s for s in sites if s["id"] == eligible[0])
+        it_mw = float(rng.uniform(20, 300))
+        if committed:  # sized to fit its first site (power at PUE 1.3), windows after hall lead times
+            it_mw = max(5.0, min(it_mw, 0.5 * first["power_contracts"][0]["mw"] / 1.3))
+        start_month = int(rng.integers(18 if committed else 6, 48))
+        width = int(rng.integers(3, 13))
+        y0, m0 = divmod(start_month, 12)
+        y1, m1 = divmod(start_month + width, 12)
+        tenants.append(tenant_dict(
+            f"t{k:04d}", eligible, it_mw=round(it_mw, 1), rate_usd_per_kw_month=round(float(rng.uniform(100, 200)), 2),
+            term_months=int(rng.choice([60, 120, 144, 180])), start_earliest=f"{2026 + y0}-{m0 + 1:02d}-01",
+            start_latest=f"{2026 + y1}-{m1 + 1:02d}-01", rack_type=str(rng.choice(["gb200-nvl72", "gb300-nvl72"])),
+            committed=committed, max_sites=int(rng.integers(1, min(2, n_eligible) + 1)),
+            min_block_mw=float(rng.choice([0.0, 10.0, 20.0])) if n_eligible > 1 else 0.0,
+            escalator_per_year=round(float(rng.choice([0.0, 0.02, 0.03])), 2),
+            power=str(rng.choice(["pass_through", "included"])),
+        ))
+    return portfolio_dict(name or f"synthetic-{n_sites}x{n_tenants}-seed{seed}", sites, tenants, periods=periods,
+                          scenario={"cloud_max_it_mw": round(0.05 * sum(s["power_contracts"][0]["mw"] for s in sites), 1)})

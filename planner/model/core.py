@@ -69,6 +69,9 @@ class Model:
     """(slack variable, constraint name, penalty) in elastic models."""
 
     def __post_init__(self) -> None:
+        ins = self.inputs
+        self._names = {"site": [_safe(x) for x in ins.site_ids], "period": [_safe(x) for x in ins.labels],
+                       "tenant": [_safe(x) for x in ins.tenant_ids]}
         self.capex_constant = np.zeros(self.inputs.T)
         self.salvage_constant = 0.0
         self.prob = pulp.LpProblem(f"dcplan_{_safe(self.inputs.portfolio.name)}_{self.mode}", pulp.LpMaximize)
@@ -114,7 +117,14 @@ class Model:
             tenant=None if tenant is None else ins.tenant_ids[tenant],
             period_index=period,
         )
-        name = "|".join(_safe(x) for x in (family, info.site, info.period, info.tenant) if x is not None)
+        parts = [family]
+        if site is not None:
+            parts.append(self._names["site"][site])
+        if period is not None:
+            parts.append(self._names["period"][period])
+        if tenant is not None:
+            parts.append(self._names["tenant"][tenant])
+        name = "|".join(parts)
         if name in self.meta:
             name = f"{name}|{len(self.meta)}"
         self.meta[name] = info
@@ -179,17 +189,28 @@ class Model:
 
 
 def lin(*pairs: tuple[Any, Any]) -> pulp.LpAffineExpression:
-    """sum of coefficient x variable over (variables, coefficients) pairs of arrays or scalars.
-
-    Repeated variables accumulate; None variables and zero coefficients are skipped.
-    """
+    """sum of coefficient x variable over (variables, coefficients) pairs: a variable or an
+    array of them, with a scalar or an array of coefficients. Repeated variables accumulate;
+    None variables and zero coefficients are skipped."""
     acc: dict[pulp.LpVariable, float] = {}
+    get = acc.get
     for variables, coefficients in pairs:
-        vs = np.ravel(np.asarray(variables, dtype=object))
-        cs = np.ravel(np.broadcast_to(np.asarray(coefficients, dtype=float), np.shape(variables)))
-        for var, coef in zip(vs, cs):
+        if not isinstance(variables, np.ndarray):
+            if variables is not None and coefficients != 0.0:
+                acc[variables] = get(variables, 0.0) + float(coefficients)
+            continue
+        if np.ndim(coefficients) == 0:
+            coef = float(coefficients)
+            if coef == 0.0:
+                continue
+            for var in variables.ravel().tolist():
+                if var is not None:
+                    acc[var] = get(var, 0.0) + coef
+            continue
+        cs = np.broadcast_to(coefficients, variables.shape).ravel().tolist()
+        for var, coef in zip(variables.ravel().tolist(), cs):
             if var is not None and coef != 0.0:
-                acc[var] = acc.get(var, 0.0) + float(coef)
+                acc[var] = get(var, 0.0) + coef
     return _affine(acc)
 
 
