@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -112,11 +112,11 @@ class Catalog(Strict):
     hall_modules: list[HallModule] = Field(min_length=1)
     operating: OperatingCosts
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> Catalog:
-        for name in ("racks", "cooling_units", "asics", "hall_modules"):
-            _check_unique([x.id for x in getattr(self, name)], name)
-        return self
+    @field_validator("racks", "cooling_units", "asics", "hall_modules")
+    @classmethod
+    def _unique_ids(cls, v: list[Any], info: ValidationInfo) -> list[Any]:
+        _check_unique([x.id for x in v], info.field_name or "")
+        return v
 
 
 # --------------------------------------------------------------------------- site
@@ -136,11 +136,13 @@ class PowerContract(Strict):
     )
     source: Source = "estimate"
 
-    @model_validator(mode="after")
-    def _dates(self) -> PowerContract:
-        if self.start and self.end and self.end <= self.start:
-            raise ValueError(f"end {self.end} is not after start {self.start}")
-        return self
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        start = info.data.get("start")
+        if start and v and v <= start:
+            raise ValueError(f"end {v} is not after start {start}")
+        return v
 
 
 class Upgrade(Strict):
@@ -158,10 +160,11 @@ class Interconnect(Strict):
     upgrades: list[Upgrade] = []
     source: Source = "estimate"
 
-    @model_validator(mode="after")
-    def _unique(self) -> Interconnect:
-        _check_unique([u.id for u in self.upgrades], "upgrades")
-        return self
+    @field_validator("upgrades")
+    @classmethod
+    def _unique(cls, v: list[Upgrade]) -> list[Upgrade]:
+        _check_unique([u.id for u in v], "upgrades")
+        return v
 
 
 class Cooling(Strict):
@@ -190,11 +193,21 @@ class Land(Strict):
     buildings: list[Building] = []
     source: Source = "estimate"
 
+    @field_validator("geojson")
+    @classmethod
+    def _plain(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _json_lists(v)  # tuples (e.g. shapely's mapping) as lists: as read back from YAML or JSON
+
+    @field_validator("buildings")
+    @classmethod
+    def _unique(cls, v: list[Building]) -> list[Building]:
+        _check_unique([b.id for b in v], "buildings")
+        return v
+
     @model_validator(mode="after")
-    def _unique(self) -> Land:
+    def _one_source(self) -> Land:
         if (self.file is None) == (self.geojson is None):
             raise ValueError("give exactly one of file or geojson")
-        _check_unique([b.id for b in self.buildings], "buildings")
         return self
 
 
@@ -241,10 +254,11 @@ class Site(Strict):
     notes: str = ""
     source: Source = "estimate"
 
-    @model_validator(mode="after")
-    def _unique(self) -> Site:
-        _check_unique([c.id for c in self.power_contracts], "power_contracts")
-        return self
+    @field_validator("power_contracts")
+    @classmethod
+    def _unique(cls, v: list[PowerContract]) -> list[PowerContract]:
+        _check_unique([c.id for c in v], "power_contracts")
+        return v
 
 
 # --------------------------------------------------------------------------- tenants
@@ -274,14 +288,28 @@ class TenantOffer(Strict):
     committed: bool = False
     source: Source = "estimate"
 
-    @model_validator(mode="after")
-    def _window(self) -> TenantOffer:
-        if self.start_latest < self.start_earliest:
-            raise ValueError(f"start_latest {self.start_latest} is before start_earliest {self.start_earliest}")
-        _check_unique(self.eligible_sites, "eligible_sites")
-        if self.min_block_mw > self.it_mw:
-            raise ValueError(f"min_block_mw {self.min_block_mw} exceeds it_mw {self.it_mw}")
-        return self
+    # field validators (not one model validator) so that errors name the field and its value
+    @field_validator("start_latest")
+    @classmethod
+    def _window(cls, v: dt.date, info: ValidationInfo) -> dt.date:
+        earliest = info.data.get("start_earliest")
+        if earliest is not None and v < earliest:
+            raise ValueError(f"start_latest {v} is before start_earliest {earliest}")
+        return v
+
+    @field_validator("eligible_sites")
+    @classmethod
+    def _unique_sites(cls, v: list[str]) -> list[str]:
+        _check_unique(v, "eligible_sites")
+        return v
+
+    @field_validator("min_block_mw")
+    @classmethod
+    def _block(cls, v: float, info: ValidationInfo) -> float:
+        it_mw = info.data.get("it_mw")
+        if it_mw is not None and v > it_mw:
+            raise ValueError(f"min_block_mw {v} exceeds it_mw {it_mw}")
+        return v
 
 
 # --------------------------------------------------------------------------- portfolio
@@ -348,6 +376,15 @@ class PortfolioSpec(Strict):
     catalog: str | Catalog = Field("bundled", description="'bundled', a catalog file, or an inline catalog")
     sites: list[str | Site] = Field(min_length=1, description="site files (relative to this file) or inline sites")
     tenants: list[TenantOffer] = []
+
+
+def _json_lists(v: Any) -> Any:
+    """`v` with every tuple (at any depth) turned into a list."""
+    if isinstance(v, dict):
+        return {k: _json_lists(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_lists(x) for x in v]
+    return v
 
 
 def _check_unique(ids: list[str], what: str) -> None:

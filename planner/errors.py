@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 
@@ -27,6 +28,6 @@ class InputError(ValueError):
 
 
 def short(value: object, limit: int = 80) -> str:
-    """A value as shown in an error message: repr, cut to `limit` characters."""
-    text = repr(value)
+    """A value as shown in an error message: repr (dates as written: ISO), cut to `limit` characters."""
+    text = value.isoformat() if isinstance(value, dt.date) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -10,6 +10,7 @@ together as one :class:`~planner.errors.InputError`, each naming file, field and
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 from dataclasses import dataclass, field
 from importlib import resources
@@ -32,7 +33,11 @@ ROLES = ("parcel", "exclusion", "building")
 
 @dataclass(frozen=True)
 class Portfolio:
-    """A validated portfolio: descriptors, catalog and each site's resolved land."""
+    """A validated portfolio: descriptors, catalog and each site's resolved land.
+
+    `path` is the portfolio file (None when built from data), `base_dir` the folder its
+    relative paths are resolved against, `site_files` each site's file (the portfolio's
+    label for inline sites)."""
 
     spec: PortfolioSpec
     catalog: Catalog
@@ -40,6 +45,7 @@ class Portfolio:
     land: dict[str, LandGeometry]
     path: Path | None = None
     site_files: dict[str, str] = field(default_factory=dict)
+    base_dir: Path | None = None
 
     @property
     def name(self) -> str:
@@ -74,17 +80,19 @@ class Portfolio:
         """Write the portfolio to `directory` as descriptors (YAML) with its land and catalog
         files, at the same relative paths, so that load -> dump -> load gives equal objects."""
         directory = Path(directory)
-        base = self.path.resolve().parent if self.path is not None else Path.cwd()
+        base = self.base_dir or (self.path.resolve().parent if self.path is not None else Path.cwd())
         directory.mkdir(parents=True, exist_ok=True)
         spec = self.spec.model_dump(mode="json", exclude_defaults=False)
+        inline = {e.id for e in self.spec.sites if isinstance(e, Site)}
         for s in self.sites:
-            site_file = Path(self.site_files[s.id])
-            if site_file.resolve() == (self.path.resolve() if self.path else None):
-                continue  # inline site: already in the portfolio's data
-            rel = site_file.resolve().relative_to(base)
-            _write_yaml(directory / rel, s.model_dump(mode="json"))
+            if s.id in inline:
+                folder = base  # inline site: already in the portfolio's data
+            else:
+                site_file = Path(self.site_files[s.id]).resolve()
+                _write_yaml(directory / site_file.relative_to(base), s.model_dump(mode="json"))
+                folder = site_file.parent
             if s.land.file is not None:
-                land = (site_file.parent / s.land.file).resolve()
+                land = (folder / s.land.file).resolve()
                 target = directory / land.relative_to(base)
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(land, target)
@@ -107,12 +115,13 @@ def load_portfolio(path: str | Path) -> Portfolio:
     data = _read_yaml(path, problems)
     if data is None:
         raise InputError(problems)
-    return _build(data, path, path.resolve().parent, problems)
+    return _build(data, str(path), path, path.resolve().parent, problems)
 
 
 def portfolio_from_dict(data: dict[str, Any], base_dir: Path, label: str = "<inline>") -> Portfolio:
-    """Validate a portfolio given as plain data (paths resolved against `base_dir`)."""
-    return _build(data, Path(label), base_dir.resolve(), [])
+    """Validate a portfolio given as plain data (paths resolved against `base_dir`;
+    `label` names it in error messages)."""
+    return _build(data, label, None, Path(base_dir).resolve(), [])
 
 
 def bundled_catalog() -> Catalog:
@@ -123,37 +132,47 @@ def bundled_catalog() -> Catalog:
 # --------------------------------------------------------------------------- internals
 
 
-def _build(data: Any, path: Path, base: Path, problems: list[Problem]) -> Portfolio:
-    spec = _validate(PortfolioSpec, data, str(path), problems)
+def _build(data: Any, label: str, path: Path | None, base: Path, problems: list[Problem]) -> Portfolio:
+    spec = _validate(PortfolioSpec, data, label, problems)
     if spec is None:
         raise InputError(problems)
-    catalog = _load_catalog(spec, path, base, problems)
+    catalog = _load_catalog(spec, label, base, problems)
     sites: list[Site] = []
     site_files: dict[str, str] = {}
+    folders: dict[str, Path] = {}  # what each site's land file is relative to
+    failed: set[str] | None = set()  # ids of site files that did not validate; None: not all known
     for i, entry in enumerate(spec.sites):
         if isinstance(entry, Site):
-            sites.append(entry)
-            site_files[entry.id] = str(path)
+            site, site_file, folder = entry, label, base
+        else:
+            site_path = _inside(base, base / entry, label, f"sites[{i}]", entry, problems)
+            raw = _read_yaml(site_path, problems) if site_path is not None else None
+            site = _validate(Site, raw, str(site_path), problems) if raw is not None else None
+            if site is None or site_path is None:
+                sid = raw.get("id") if isinstance(raw, dict) else None
+                if failed is not None and isinstance(sid, str):
+                    failed.add(sid)
+                else:
+                    failed = None
+                continue
+            site_file, folder = str(site_path), site_path.parent
+        if site.id in site_files:
+            problems.append(Problem(label, f"sites[{i}].id", site.id, f"duplicate site id (also in {site_files[site.id]})"))
             continue
-        site_path = _inside(base, base / entry, str(path), f"sites[{i}]", entry, problems)
-        if site_path is None:
-            continue
-        raw = _read_yaml(site_path, problems)
-        site = _validate(Site, raw, str(site_path), problems) if raw is not None else None
-        if site is not None:
-            sites.append(site)
-            site_files[site.id] = str(site_path)
+        sites.append(site)
+        site_files[site.id] = site_file
+        folders[site.id] = folder
     if catalog is not None:
-        _check_references(spec, catalog, sites, site_files, str(path), problems)
+        _check_references(spec, catalog, sites, site_files, label, problems, failed)
     land: dict[str, LandGeometry] = {}
     for site in sites:
-        geom = _load_land(site, Path(site_files[site.id]), base, problems)
+        geom = _load_land(site, site_files[site.id], folders[site.id], base, problems)
         if geom is not None:
             land[site.id] = geom
     if problems or catalog is None:
         raise InputError(problems)
     logger.info("loaded portfolio %s: %d sites, %d tenant offers", spec.name, len(sites), len(spec.tenants))
-    return Portfolio(spec, catalog, tuple(sites), land, path, site_files)
+    return Portfolio(spec, catalog, tuple(sites), land, path, site_files, base)
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
@@ -181,6 +200,8 @@ def _validate(model: type[BaseModel], data: Any, file: str, problems: list[Probl
         return model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
+            if err["type"] == "string_type" and "str" in err["loc"] and isinstance(err.get("input"), dict):
+                continue  # a mapping given for `str | Model` (inline site, catalog): the model's errors say why
             loc = _loc(err["loc"])
             value = "<missing>" if err["type"] == "missing" else short(err.get("input"))
             problems.append(Problem(file, loc or "<root>", value, err["msg"]))
@@ -210,12 +231,12 @@ def _inside(base: Path, target: Path, file: str, fld: str, value: str, problems:
     return resolved
 
 
-def _load_catalog(spec: PortfolioSpec, path: Path, base: Path, problems: list[Problem]) -> Catalog | None:
+def _load_catalog(spec: PortfolioSpec, label: str, base: Path, problems: list[Problem]) -> Catalog | None:
     if isinstance(spec.catalog, Catalog):
         return spec.catalog
     if spec.catalog == BUNDLED_CATALOG:
         return bundled_catalog()
-    cat_path = _inside(base, base / spec.catalog, str(path), "catalog", spec.catalog, problems)
+    cat_path = _inside(base, base / spec.catalog, label, "catalog", spec.catalog, problems)
     if cat_path is None:
         return None
     raw = _read_yaml(cat_path, problems)
@@ -229,13 +250,11 @@ def _check_references(
     site_files: dict[str, str],
     file: str,
     problems: list[Problem],
+    failed: set[str] | None,
 ) -> None:
-    site_ids = [s.id for s in sites]
-    seen: set[str] = set()
-    for i, sid in enumerate(site_ids):
-        if sid in seen:
-            problems.append(Problem(file, f"sites[{i}].id", sid, "duplicate site id"))
-        seen.add(sid)
+    """Cross-references; tenants' sites only against sites that exist (`failed`: ids of site
+    files that did not validate, None when some could not be read: then not checked)."""
+    seen = {s.id for s in sites}
     racks = {r.id for r in catalog.racks}
     halls = {h.id for h in catalog.hall_modules}
     cdus = {c.id for c in catalog.cooling_units}
@@ -260,7 +279,7 @@ def _check_references(
         if t.rack_type not in racks:
             problems.append(Problem(file, f"{where}.rack_type", t.rack_type, f"unknown rack type (catalog has {', '.join(sorted(racks))})"))
         for j, sid in enumerate(t.eligible_sites):
-            if sid not in seen:
+            if sid not in seen and failed is not None and sid not in failed:
                 problems.append(Problem(file, f"{where}.eligible_sites[{j}]", sid, "unknown site"))
         for sid in t.site_rates_usd_per_kw_month:
             if sid not in t.eligible_sites:
@@ -283,8 +302,7 @@ def _horizon_end(spec: PortfolioSpec) -> Any:
     return _months_before(spec.horizon.start, -step * spec.horizon.periods)
 
 
-def _load_land(site: Site, site_file: Path, base: Path, problems: list[Problem]) -> LandGeometry | None:
-    sf = str(site_file)
+def _load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Problem]) -> LandGeometry | None:
     if site.land.geojson is not None:
         source = f"{sf} (land.geojson)"
         try:
@@ -293,7 +311,7 @@ def _load_land(site: Site, site_file: Path, base: Path, problems: list[Problem])
             problems.append(Problem(sf, "land.geojson", short(site.land.geojson), f"not a GeoJSON FeatureCollection: {exc}"))
             return None
     else:
-        land_path = _inside(base, site_file.parent / site.land.file, sf, "land.file", site.land.file, problems)
+        land_path = _inside(base, folder / site.land.file, sf, "land.file", site.land.file, problems)
         if land_path is None:
             return None
         source = str(land_path)
@@ -305,7 +323,12 @@ def _load_land(site: Site, site_file: Path, base: Path, problems: list[Problem])
     if "role" not in frame.columns:
         problems.append(Problem(source, "features.role", "<missing>", f"each feature needs a role: one of {ROLES}"))
         return None
-    bad = sorted(set(frame["role"].astype(str)) - set(ROLES))
+    missing = [i for i, r in enumerate(frame["role"]) if _missing(r)]
+    if missing:
+        problems.append(Problem(source, f"features[{missing[0]}].role", "<missing>",
+                                f"each feature needs a role: one of {ROLES} ({len(missing)} feature(s) without)"))
+        return None
+    bad = sorted({str(r) for r in frame["role"]} - set(ROLES))
     if bad:
         problems.append(Problem(source, "features.role", ", ".join(bad), f"unknown role (use {ROLES})"))
         return None
@@ -314,14 +337,18 @@ def _load_land(site: Site, site_file: Path, base: Path, problems: list[Problem])
         problems.append(Problem(source, "features.role", f"{len(parcels)} parcels", "exactly one feature must have role 'parcel'"))
         return None
     buildings = frame[frame["role"] == "building"]
-    ids = buildings["id"] if "id" in buildings.columns else []
-    by_id = {str(i): g for i, g in zip(ids, buildings.geometry)}
+    ids = [None if _missing(i) else str(i) for i in buildings["id"]] if "id" in buildings.columns else [None] * len(buildings)
+    if None in ids:
+        problems.append(Problem(source, "features.id", "<missing>", "each building feature needs an id (an entry of land.buildings)"))
+    for b in sorted({i for i in ids if i is not None and ids.count(i) > 1}):
+        problems.append(Problem(source, "features.id", b, "more than one building feature with this id"))
+    by_id = {i: g for i, g in zip(ids, buildings.geometry) if i is not None}
     wanted = [b.id for b in site.land.buildings]
     for b in wanted:
         if b not in by_id:
             problems.append(Problem(sf, "land.buildings.id", b, f"no building feature with this id in {source}"))
     for b in sorted(set(by_id) - set(wanted)):
-        problems.append(Problem(source, "features.id", b, f"building not listed in {site_file.name} land.buildings"))
+        problems.append(Problem(source, "features.id", b, f"building not listed in {Path(sf).name} land.buildings"))
     if set(by_id) != set(wanted) or len(by_id) != len(buildings):
         return None
     try:
@@ -335,3 +362,8 @@ def _load_land(site: Site, site_file: Path, base: Path, problems: list[Problem])
     except GeometryError as exc:
         problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
         return None
+
+
+def _missing(value: Any) -> bool:
+    """A property absent from a feature (None, or NaN in a frame)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -16,7 +16,7 @@ racks: floor(MW / rack kW) of them). Self-operated rack purchases are continuous
 first solve and integer in the whole-rack step (planner.planning).
 Constraints:
   hall_it     sum_r occupied[s,r,t] <= sum_h it_h halls[s,h,t]
-  hosts       sum_h (halls[s,h,t] - existing_sh) <= M_s hosts[s,t]
+  hosts       halls[s,h,t] - existing_sh <= (ub_sht - existing_sh) hosts[s,t]   (per module type)
   delivery    sum_j lease[k,j,t] = D_k active_k[t],  active_k[t] = sum_{tau <= t < tau + n_k} start[k,tau]
   block       lease[k,j,t] <= block[k,j],  sum_j block[k,j] = D_k sign_k
   min_block   m_k uses[k,j] <= block[k,j] <= D_k uses[k,j],  sum_j uses[k,j] <= max_sites_k
@@ -102,10 +102,10 @@ def define_hpc(m: Model) -> None:
     hosts = m.var("hosts", (S, T), up=1.0, cat=pulp.LpBinary, exists=new_site[:, None])
     m.monotone("hosts_build", hosts, "site conversion")
     for s in np.nonzero(new_site)[0]:
-        big = float(ub[s].sum())
         for tt in range(T):
-            m.add("hosts", lin((halls[s, :, tt], 1.0), (hosts[s, tt], -big)), LE, float(existing[s].sum()),
-                  "site conversion", site=s, period=tt)
+            for h in np.nonzero(hall_ub[s, :, tt] > existing[s])[0]:
+                m.add("hosts", lin((halls[s, h, tt], 1.0), (hosts[s, tt], existing[s, h] - hall_ub[s, h, tt])), LE,
+                      existing[s, h], "site conversion", site=s, period=tt)
     m.capex_build(hosts, ins.conversion_cost_usd[:, None] * np.ones(T), lead=np.zeros((S, T), dtype=int),
                   life=ins.grid_life)
     # valid inequality (the strong facility-location link): a tenant is only at a converted site
