@@ -187,6 +187,9 @@ def _read_yaml(path: Path, problems: list[Problem]) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<yaml>"
         reason = getattr(exc, "problem", None) or str(exc)
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start:  # where the construct that is not closed began, e.g. an unclosed [
+            reason += f" ({context} at line {start.line + 1}, column {start.column + 1})"
         problems.append(Problem(str(path), where, "<yaml>", f"YAML syntax error: {reason}"))
         return None
     if not isinstance(data, dict):
@@ -344,9 +347,9 @@ def _load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Pro
         problems.append(Problem(source, "features.id", b, "more than one building feature with this id"))
     by_id = {i: g for i, g in zip(ids, buildings.geometry) if i is not None}
     wanted = [b.id for b in site.land.buildings]
-    for b in wanted:
+    for i, b in enumerate(wanted):
         if b not in by_id:
-            problems.append(Problem(sf, "land.buildings.id", b, f"no building feature with this id in {source}"))
+            problems.append(Problem(sf, f"land.buildings[{i}].id", b, f"no building feature with this id in {source}"))
     for b in sorted(set(by_id) - set(wanted)):
         problems.append(Problem(source, "features.id", b, f"building not listed in {Path(sf).name} land.buildings"))
     if set(by_id) != set(wanted) or len(by_id) != len(buildings):

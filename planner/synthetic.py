@@ -182,7 +182,7 @@ def random_portfolio(n_sites: int, n_tenants: int, seed: int = 0, periods: int =
             term_months=int(rng.choice([60, 120, 144, 180])), start_earliest=f"{2026 + y0}-{m0 + 1:02d}-01",
             start_latest=f"{2026 + y1}-{m1 + 1:02d}-01", rack_type=str(rng.choice(["gb200-nvl72", "gb300-nvl72"])),
             committed=committed, max_sites=int(rng.integers(1, min(2, n_eligible) + 1)),
-            min_block_mw=float(rng.choice([0.0, 10.0, 20.0])) if n_eligible > 1 else 0.0,
+            min_block_mw=min(float(rng.choice([0.0, 10.0, 20.0])), round(it_mw, 1)) if n_eligible > 1 else 0.0,
             escalator_per_year=round(float(rng.choice([0.0, 0.02, 0.03])), 2),
             power=str(rng.choice(["pass_through", "included"])),
         ))
