@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
+import matplotlib
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -21,6 +22,7 @@ from planner.descriptors import Catalog, PortfolioSpec, Site
 from planner.errors import InputError
 from planner.loading import Portfolio, bundled_catalog, load_portfolio
 
+matplotlib.use("Agg")  # the CLI draws to files only
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 DEFAULT_PORTFOLIO = Path("sites") / "us-miners.yaml"
 
@@ -50,7 +52,7 @@ def _load(path: Path) -> Portfolio:
     except InputError as exc:
         err.print(f"[red]invalid input: {len(exc.problems)} problem(s)[/red]")
         for p in exc.problems:
-            err.print(f"  {p}", highlight=False, markup=False)
+            err.print(f"  {p}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(EXIT_INPUT) from None
 
 

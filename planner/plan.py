@@ -78,7 +78,8 @@ class Decisions:
         return {
             "mining_mw": self.mining_mw.tolist(),
             "halls": self.halls.tolist(),
-            "gpu_racks": self.gpu_racks.tolist(),
+            "gpu_racks": (self.gpu_racks.astype(int) if np.array_equal(self.gpu_racks, np.rint(self.gpu_racks))
+                          else self.gpu_racks).tolist(),
             "cdus": self.cdus.tolist(),
             "upgrades": self.upgrades.tolist(),
             "tenant_start": self.tenant_start,
@@ -90,9 +91,9 @@ class Decisions:
         return cls(
             mining_mw=np.array(d["mining_mw"], dtype=float),
             halls=np.array(d["halls"], dtype=int),
-            gpu_racks=np.array(d["gpu_racks"], dtype=float),
+            gpu_racks=np.array(d["gpu_racks"]) if np.size(d["gpu_racks"]) else np.zeros(np.shape(d["gpu_racks"])),
             cdus=np.array(d["cdus"], dtype=int),
-            upgrades=np.array(d["upgrades"], dtype=int),
+            upgrades=np.array(d["upgrades"], dtype=int).reshape(-1, len(d["mining_mw"][0]) if d["mining_mw"] else 0),
             tenant_start=list(d["tenant_start"]),
             lease_mw=[np.array(x, dtype=float) for x in d["lease_mw"]],
         )

@@ -66,8 +66,19 @@ def write_plan(plan: Plan, out_dir: Path) -> Path:
 
 
 def write_json(out_dir: Path, name: str, data: dict) -> Path:
-    """One JSON file (e.g. diagnosis.json) into out_dir, atomically."""
-    return write_atomically(out_dir, lambda tmp: (tmp / name).write_text(json.dumps(data, indent=2)))
+    """One JSON file (e.g. diagnosis.json) into out_dir, atomically, keeping what is there
+    (a failed run does not remove the previous plan)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+    try:
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f, indent=2)
+        os.replace(tmp, out_dir / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_dir / name
 
 
 def sites_geojson(plan: Plan, path: Path) -> None:
@@ -75,5 +86,5 @@ def sites_geojson(plan: Plan, path: Path) -> None:
     frame = plan.inputs.portfolio.sites_frame()
     sp = plan.frames()["site_period"]
     end = sp[sp["period"] == plan.inputs.labels[-1]].drop(columns=["period"]).set_index("site_id")
-    frame = frame.join(end, on="site_id", rsuffix="_plan")
+    frame = frame.merge(end, left_on="site_id", right_index=True, how="left", suffixes=("", "_plan"))
     frame.to_file(path, driver="GeoJSON")

@@ -45,6 +45,14 @@ def validate(ins: Inputs, d: Decisions) -> list[Violation]:
             out.append(Violation(check, f"{what} {lhs[s, t]:.4f} {unit} exceeds {rhs[s, t]:.4f} {unit}",
                                  ins.site_ids[s], L[t], excess=float(lhs[s, t] - rhs[s, t])))
 
+    # domains: no negative quantities, whole units where the plan is physical
+    for name, x in (("mining_mw", d.mining_mw), ("halls", d.halls), ("cdus", d.cdus), ("gpu_racks", d.gpu_racks),
+                    *((f"lease_mw[{ins.tenant_ids[k]}]", x) for k, x in enumerate(d.lease_mw))):
+        if x.size and x.min() < -TOL_MW:
+            out.append(Violation("domain", f"{name} has a negative value {x.min():.6g}"))
+    if d.upgrades.size and not np.isin(d.upgrades, (0, 1)).all():
+        out.append(Violation("domain", "an interconnect upgrade is neither 0 nor 1"))
+
     # build-out order, existing assets and lead times
     for name, x, base in (("halls", d.halls, ins.existing_halls), ("cdus", d.cdus, ins.existing_cdus),
                           ):

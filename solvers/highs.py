@@ -85,6 +85,13 @@ class HighsSolver:
                 _set_start(h, cols, options.warm_start)
             t_run = time.perf_counter()
             run_status = h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+                # HiGHS 1.16's presolve has called feasible MIPs infeasible (found by the property
+                # tests): confirm without it before telling a user there is no plan
+                log.info("highs: infeasible; confirming with presolve off")
+                h.setOptionValue("presolve", "off")
+                h.clearSolver()
+                run_status = h.run()
             log.debug("highs: built in %.3fs, ran in %.3fs", t_run - t0, time.perf_counter() - t_run)
             return self._result(h, problem, cols, rows, is_mip, options, version, t0, run_status)
         except Exception as exc:  # noqa: BLE001 - any solver failure is reported, not raised

@@ -175,8 +175,6 @@ def test_crash_while_writing_leaves_previous_output_untouched(whitefiber, tmp_pa
     assert _leftovers(target) == []
 
 
-@pytest.mark.xfail(strict=True, reason="an infeasible run replaces the whole --out folder with diagnosis.json, "
-                                       "removing the previous plan (reports.write_json swaps the folder)")
 def test_infeasible_run_keeps_previous_plan(whitefiber, tmp_path):
     _, out = whitefiber
     target = tmp_path / "plan"

@@ -200,8 +200,6 @@ def test_feasible_portfolio_has_no_shortfall():
     assert d.to_dict()["feasible"] is True
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: in the elastic model halls are capped at ceil(tenant MW / hall IT "
-                                       "MW) + 1, too few when floor area binds, so a feasible portfolio is 'explained'")
 def test_floor_bound_feasible_portfolio_has_no_shortfall():
     """5 MW of 100 m2 racks fill six 1,000 m2 halls (floor-bound): feasible on a 60 MW site."""
     cat = catalog()

@@ -494,11 +494,9 @@ def test_max_sites_binds(max_sites, signed):
     assert used <= max_sites
 
 
-HALL_BOUND_BUG = ("model bug: hall_upper_bounds caps a site's halls at ceil(peak MW / hall IT MW) (and the elastic "
-                  "model at ceil(tenant MW / hall IT MW) + 1), which cuts off plans whose halls are bound by floor area")
 
 
-@pytest.mark.parametrize("contract", [60.0, pytest.param(40.0, marks=pytest.mark.xfail(strict=True, reason=HALL_BOUND_BUG))])
+@pytest.mark.parametrize("contract", [60.0, 40.0])
 def test_hall_floor_binds(contract):
     """hall_floor: racks taking 100 m2 each (1,000 m2 per MW) fill a 1,000 m2 hall at 1 MW, so 5 MW
     of committed leases with 6 CDUs of 1 m2 need ceil((5,000 + 6) / 1,000) = 6 halls, not the 1

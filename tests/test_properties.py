@@ -116,15 +116,7 @@ xfail): set False to watch them surface through every property."""
 
 
 def portfolios(**kwargs: Any) -> st.SearchStrategy[dict[str, Any]]:
-    """S.portfolios, minus the known-bug combinations while AVOID_KNOWN_BUGS."""
-    return S.portfolios(**kwargs).map(avoid_known_bugs)
-
-
-def avoid_known_bugs(d: dict[str, Any]) -> dict[str, Any]:
-    if AVOID_KNOWN_BUGS:
-        for site in d["sites"]:  # test_bug_conversion_cost_paid_before_first_hall
-            site["conversion_cost_usd"] = 0.0
-    return d
+    return S.portfolios(**kwargs)
 
 
 def bound(p: Plan) -> float:
@@ -791,8 +783,6 @@ def test_descriptor_yaml_round_trip(d):
     check_yaml_round_trip(d)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: Plan.from_json loses Decisions.upgrades' shape (0, T) -> (0,) when "
-                   "no site has an upgrade option (to_json then raises IndexError), and gpu_racks' int dtype")
 @example(d=NO_UPGRADES)
 @given(d=portfolios())
 def test_plan_json_round_trip(d):
@@ -851,18 +841,11 @@ def test_site_without_eligible_tenant_gets_no_hpc(d, data):
 # Found by the properties above; strict xfails, so each turns red once its bug is fixed.
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="bug: hosts[s,t] (site conversion) is not tied to a "
-                   "hall in service: under a capex budget the model pays the conversion cost before the first hall, "
-                   "and without one a noise-level lease can switch it on with no hall at all; the cash flows pay it "
-                   "with the first hall, so plan() fails its objective check (and the plan breaks the budget)")
-def test_bug_conversion_cost_paid_before_first_hall():
+def test_regression_conversion_cost_paid_with_first_hall():
     check_valid_plan(conversion_budget_case())
 
 
-@pytest.mark.xfail(strict=True, raises=planning.PlanningError, reason="bug: HiGHS 1.16's presolve reports a feasible "
-                   "integer-rack model infeasible, and plan() then says 'no feasible plan' (exit 3) while CBC, HiGHS "
-                   "without presolve and the diagnosis all find one: confirm infeasibility before reporting it")
-def test_bug_highs_presolve_reports_feasible_model_infeasible():
+def test_regression_highs_presolve_infeasible_is_confirmed():
     check_valid_plan(presolve_case())
 
 

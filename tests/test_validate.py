@@ -245,10 +245,8 @@ def test_budget_excess_is_reported(small):
     assert "50,000,000" in v.message and "45,000,000" in v.message
 
 
-NEGATIVE = "validator bug: negative (or non-binary) decision values are not checked, so they can hide excess load"
 
 
-@pytest.mark.xfail(strict=True, reason=NEGATIVE)
 def test_negative_lease_is_a_violation(small):
     """A negative lease at one site cannot pay for an over-lease at another."""
     d = copy.deepcopy(small.decisions)
@@ -257,7 +255,6 @@ def test_negative_lease_is_a_violation(small):
     assert validate(small.inputs, d) != []
 
 
-@pytest.mark.xfail(strict=True, reason=NEGATIVE)
 def test_negative_mining_is_a_violation(whitefiber):
     """-1 MW of mining (at a site with no fleet) must not make room for an extra rack."""
     d = copy.deepcopy(whitefiber.decisions)
@@ -267,7 +264,6 @@ def test_negative_mining_is_a_violation(whitefiber):
     assert validate(whitefiber.inputs, d) != []
 
 
-@pytest.mark.xfail(strict=True, reason=NEGATIVE)
 def test_non_binary_upgrade_is_a_violation(whitefiber):
     """An upgrade is in service or not: 2 x nc1-to-99 would count 150 MW of interconnect."""
     d = copy.deepcopy(whitefiber.decisions)

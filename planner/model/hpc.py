@@ -17,6 +17,7 @@ first solve and integer in the whole-rack step (planner.planning).
 Constraints:
   hall_it     sum_r occupied[s,r,t] <= sum_h it_h halls[s,h,t]
   hosts       halls[s,h,t] - existing_sh <= (ub_sht - existing_sh) hosts[s,t]   (per module type)
+              hosts[s,t] <= sum_h (halls[s,h,t] - existing_sh)   (converted once its first hall serves)
   delivery    sum_j lease[k,j,t] = D_k active_k[t],  active_k[t] = sum_{tau <= t < tau + n_k} start[k,tau]
   block       lease[k,j,t] <= block[k,j],  sum_j block[k,j] = D_k sign_k
   min_block   m_k uses[k,j] <= block[k,j] <= D_k uses[k,j],  sum_j uses[k,j] <= max_sites_k
@@ -45,7 +46,10 @@ def hall_upper_bounds(m: Model) -> np.ndarray:
     grid = ins.interconnect_mw.copy()
     np.add.at(grid, ins.upgrade_site, ins.upgrade_mw)
     peak_mw = np.minimum(contracted.max(axis=1), grid) / ins.pue_hpc.min(axis=1)
-    by_power = np.ceil(peak_mw[:, None] / ins.hall_it_mw[None, :] - 1e-9)
+    # IT a module can hold: its rated MW, or less where racks and CDUs fill its floor first
+    m2_per_mw = ins.rack_m2_per_mw.max() + (ins.cdu_m2 / ins.cdu_mw).max()
+    it_per_hall = np.minimum(ins.hall_it_mw, ins.hall_m2 / m2_per_mw)
+    by_power = np.ceil(peak_mw[:, None] / it_per_hall[None, :] - 1e-9) + (peak_mw[:, None] > 0)  # + a spare's floor
     return ins.existing_halls + np.minimum(by_land, by_power)
 
 
@@ -57,7 +61,9 @@ def define_hpc(m: Model) -> None:
     if m.bau:
         ub = existing
     elif m.elastic is not None:  # diagnosis: land and power limits as (elastic) constraints, not bounds
-        ub = existing + np.ceil(ins.tenant_mw.sum() / ins.hall_it_mw.min()) + 1
+        m2_per_mw = ins.rack_m2_per_mw.max() + (ins.cdu_m2 / ins.cdu_mw).max()
+        it_per_hall = np.minimum(ins.hall_it_mw, ins.hall_m2 / m2_per_mw).min()
+        ub = existing + np.ceil(ins.tenant_mw.sum() / it_per_hall) + 1
     else:
         ub = hall_upper_bounds(m)
     hall_ub = np.where(t[None, None, :] < ins.hall_lead[None, :, None], existing[:, :, None], ub[:, :, None])
@@ -106,10 +112,13 @@ def define_hpc(m: Model) -> None:
             for h in np.nonzero(hall_ub[s, :, tt] > existing[s])[0]:
                 m.add("hosts", lin((halls[s, h, tt], 1.0), (hosts[s, tt], existing[s, h] - hall_ub[s, h, tt])), LE,
                       existing[s, h], "site conversion", site=s, period=tt)
+            m.add("hosts_needs_hall", lin((hosts[s, tt], 1.0), (halls[s, :, tt], -1.0)), LE, -float(existing[s].sum()),
+                  "site conversion", site=s, period=tt)
     m.capex_build(hosts, ins.conversion_cost_usd[:, None] * np.ones(T), lead=np.zeros((S, T), dtype=int),
                   life=ins.grid_life)
-    # valid inequality (the strong facility-location link): a tenant is only at a converted site
-    for k, lease in enumerate(leases):
+    # valid inequality (the strong facility-location link): a tenant is only at a converted site;
+    # left out of elastic models, where hall capacity may be short and must show as such
+    for k, lease in enumerate(leases if m.elastic is None else []):
         for j, s in enumerate(ins.tenant_sites[k]):
             if hosts[s, 0] is None:
                 continue
