@@ -53,7 +53,6 @@ from solvers.base import ABS_GAP_TOL
 
 GAP = 1e-6
 """Relative gap every property solve asks for."""
-PULP_MAJOR = int(pulp.__version__.split(".")[0])
 REL_NOISE, ABS_NOISE = 1e-7, 10.0
 """Numerical noise allowed between objective values and bounds of two solves (USD):
 solver feasibility tolerances (~1e-7 MW) times coefficients of ~1e6 USD per MW-period."""
@@ -849,10 +848,7 @@ def test_regression_highs_presolve_infeasible_is_confirmed():
     check_valid_plan(presolve_case())
 
 
-@pytest.mark.xfail(PULP_MAJOR < 4, strict=True, reason="bug: HiGHS 1.16's presolve returns a wrong 'optimal' plan "
-                   "with an invalid bound (260,000 USD below CBC's plan) on the model PuLP 3 builds: the bound the "
-                   "properties and the reported gap rely on is not a bound")
-def test_bug_highs_presolve_wrong_optimum():
+def test_regression_highs_presolve_wrong_optimum():
     check_solvers_agree(highs_bound_case())
 
 
