@@ -419,7 +419,7 @@ class Plan:
             "objective_usd": self.npv_usd,
             "bound_usd": self.solve.get("bound"),
             "gap": self.gap,
-            "milp_objective_usd": self.solve.get("objective"),
+            "first_solve_objective_usd": self.solve.get("first_solve_objective"),
             "solver": self.solve.get("solver"),
             "solver_version": self.solve.get("solver_version"),
             "solver_message": self.solve.get("message"),
@@ -442,7 +442,8 @@ class Plan:
         """Rebuild a plan from its JSON and the inputs it was made from."""
         data = json.loads(text)
         solve = {k: data.get(k) for k in ("status", "solver", "solver_version", "solve_seconds")}
-        solve.update(objective=data.get("milp_objective_usd"), bound=data.get("bound_usd"),
+        solve.update(objective=data.get("objective_usd"), bound=data.get("bound_usd"),
+                     first_solve_objective=data.get("first_solve_objective_usd"),
                      message=data.get("solver_message"))
         return cls(inputs, Decisions.from_dict(data["decisions"]), solve, data["kpis"].get("bau_npv_usd"),
                    list(data.get("violations", [])), data.get("build_seconds", 0.0))

@@ -3,9 +3,9 @@ compare it with business as usual.
 
 Whole racks (exact step): inside the MILP, IT is carried as MW (a rack is 0.04-0.14 MW
 against 20 MW halls). A lease is critical IT MW, which the tenant fills with
-floor(MW / rack kW) racks; self-operated rack purchases are integer in small models and
-otherwise rounded down to whole racks after the solve, then re-optimised as integers with
-the first solve's halls, upgrades and tenant choices fixed. Fewer racks only free power, cooling and floor, so the whole-rack plan
+floor(MW / rack kW) racks; self-operated rack purchases are continuous in the first solve,
+rounded down to whole racks, then re-optimised as integers (in large models with the first
+solve's halls, upgrades and tenant choices fixed). Fewer racks only free power, cooling and floor, so the whole-rack plan
 keeps every limit (the independent validator re-checks it), and the MILP's bound stays a
 valid bound: the reported gap, (bound - NPV of the whole-rack plan) / |NPV|, is honest.
 """
@@ -30,9 +30,10 @@ logger = logging.getLogger(__name__)
 
 OBJECTIVE_RTOL = 1e-6
 INTEGER_GPU_LIMIT = 1000
-"""Up to this many rack-purchase variables, purchases are integer in the MILP itself; above
-it, continuous and then made whole by the whole-rack step (measured: integer purchases took
-the bundled 2,400-variable portfolio past 150 s without closing a 3% gap)."""
+"""Up to this many rack-purchase variables, the whole-rack step re-optimises everything with
+integer purchases; above it, only the purchases, with the first solve's halls, upgrades and
+tenant choices fixed (measured: integer purchases took the bundled 2,400-variable portfolio
+past 150 s without closing a 3% gap)."""
 
 
 class PlanningError(RuntimeError):
@@ -64,8 +65,6 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     if warm_start is not None and warm_start.inputs.site_ids != ins.site_ids:
         raise ValueError("warm start plan is of another portfolio (its sites differ)")
     m = build_model(ins, "plan")
-    if sum(v is not None for v in m.v["gpu_racks"].ravel()) <= INTEGER_GPU_LIMIT:
-        m = build_model(ins, "plan", integer_gpus=True)
     start_values = start_values_from(m, warm_start.decisions) if warm_start is not None else None
     result = _solve(m, opts, deadline, start_values)
     if not result.has_solution:
@@ -73,18 +72,26 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     relaxed = extract(m, result.values)
     _check_objective(ins, relaxed, result)
     decisions = whole_racks(relaxed)
+    bound = result.bound
     if np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0) > 1e-6:
-        decisions = _whole_rack_step(ins, m, result, decisions, opts, deadline)
+        free = sum(v is not None for v in m.v["gpu_racks"].ravel()) <= INTEGER_GPU_LIMIT
+        decisions = _whole_rack_step(ins, result, decisions, opts, deadline, fix_first_stage=not free)
     violations = validate(ins, decisions)
     for v in violations:
         logger.error("plan violates a limit: %s", v)
     solve = result.to_dict()
     status = result.status
-    if status is SolveStatus.OPTIMAL and result.bound is not None:
-        plan_npv = npv(ins, cash_flows(ins, decisions))
-        if result.bound - plan_npv > max(1.0, gap * abs(plan_npv)) * (1 + 1e-6):
+    plan_npv = npv(ins, cash_flows(ins, decisions))
+    if bound is not None and bound < plan_npv - max(1.0, 1e-9 * abs(plan_npv)):
+        logger.warning("solver bound %s is below the NPV %s of a valid plan: bound unknown", bound, plan_npv)
+        bound = None
+    if status is SolveStatus.OPTIMAL and bound is None:
+        status = SolveStatus.FEASIBLE
+    if status is SolveStatus.OPTIMAL and bound is not None:
+        if bound - plan_npv > max(1.0, gap * abs(plan_npv)) * (1 + 1e-6):
             status = SolveStatus.FEASIBLE  # rounding integers cost more than the gap allows
-    solve["status"] = status.value
+    solve.update(status=status.value, objective=plan_npv, bound=bound, first_solve_objective=result.objective,
+                 gap=None if bound is None else max(0.0, bound - plan_npv) / max(1e-9, abs(plan_npv)))
     bau_npv = business_as_usual(ins, opts) if bau else None
     return Plan(ins, decisions, solve, bau_npv, violations, m.build_seconds)
 
@@ -118,15 +125,21 @@ def extract(m: Model, sol: dict[str, float]) -> Decisions:
     )
 
 
-def _whole_rack_step(ins: Inputs, first: Model, result: SolveResult, floored: Decisions, opts: PlanOptions,
-                     deadline: float | None) -> Decisions:
-    """Re-solve with integer rack purchases, the first solve's halls, upgrades, site
-    conversions and tenant choices fixed, warm-started from its purchases rounded down.
-    Falls back to the rounded-down plan (always feasible) if the step finds nothing better."""
+def _whole_rack_step(ins: Inputs, result: SolveResult, floored: Decisions, opts: PlanOptions,
+                     deadline: float | None, fix_first_stage: bool) -> Decisions:
+    """Re-solve with integer rack purchases, warm-started from the first solve's purchases
+    rounded down; in large models with its halls, upgrades, site conversions and tenant
+    choices fixed. Returns the better of the step's plan and the rounded-down one (always
+    feasible). The step's bound is not used: HiGHS 1.16 returned a wrong 'optimal', with a
+    bound below CBC's plan, on such an integer-purchase model
+    (tests/test_properties.py::test_regression_highs_presolve_wrong_optimum); the first
+    solve's bound, of the continuous relaxation of the purchases, stays the plan's bound."""
     m = build_model(ins, "plan", integer_gpus=True)
-    fixed = {v.name for fam in ("halls", "upgrade", "hosts") for v in m.v[fam].ravel() if v is not None}
-    fixed |= {v.name for start_vars, _ in m.starts for v in start_vars}
-    fixed |= {v.name for v in m.prob.variables() if v.name.startswith("uses_")}
+    fixed: set[str] = set()
+    if fix_first_stage:
+        fixed = {v.name for fam in ("halls", "upgrade", "hosts") for v in m.v[fam].ravel() if v is not None}
+        fixed |= {v.name for start_vars, _ in m.starts for v in start_vars}
+        fixed |= {v.name for v in m.prob.variables() if v.name.startswith("uses_")}
     for var in m.prob.variables():
         if var.name in fixed:
             var.lowBound = var.upBound = round(result.values.get(var.name, 0.0))
@@ -152,11 +165,8 @@ def whole_racks(d: Decisions) -> Decisions:
 
 def _solve(m: Model, opts: PlanOptions, deadline: float | None, start: dict[str, float] | None) -> SolveResult:
     remaining = None if deadline is None else max(1.0, deadline - time.perf_counter())
-    # HiGHS 1.16's presolve returned a wrong "optimal" on integer-purchase models (found by the
-    # property tests: tests/test_properties.py::test_regression_highs_presolve_wrong_optimum);
-    # without it those small models solve as fast or faster (measured on the bundled operators)
     options = SolveOptions(time_limit_s=remaining, rel_gap=opts.rel_gap, threads=opts.threads, msg=opts.msg,
-                           warm_start=start, presolve=not m.integer_gpus)
+                           warm_start=start)
     result = get_solver(opts.solver).solve(m.prob, options)
     logger.info("%s %s: status %s, objective %s, bound %s, gap %s, %.2f s", opts.solver, m.mode, result.status.value,
                 result.objective, result.bound, result.gap, result.solve_seconds)

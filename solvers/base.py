@@ -50,7 +50,6 @@ class SolveOptions:
     msg: bool = False  # solver log to stdout (HiGHS) or logging (CBC)
     warm_start: dict[str, float] | None = None  # variable name -> value (MIP start)
     log_path: str | None = None  # where the solver log goes, if set
-    presolve: bool = True  # HiGHS only: False turns presolve off
 
     def __post_init__(self) -> None:
         if self.time_limit_s is not None and not self.time_limit_s > 0:

@@ -109,8 +109,6 @@ class HighsSolver:
         if o.time_limit_s is not None:
             h.setOptionValue("time_limit", float(o.time_limit_s))
         h.setOptionValue("mip_rel_gap", float(o.rel_gap))
-        if not o.presolve:
-            h.setOptionValue("presolve", "off")
         if o.threads is not None:
             h.setOptionValue("threads", int(o.threads))
             _use_threads(int(o.threads))

@@ -129,7 +129,7 @@ def assert_at_least(better: Plan, worse: Plan, what: str) -> None:
     ub, lb = bound(better), worse.npv_usd
     if (ub < lb - noise(ub, lb) and AVOID_KNOWN_BUGS and in_hypothesis() and better.solve.get("solver") == "highs"
             and _holds_with_cbc(better, worse)):
-        reject()  # HiGHS's bound was wrong (test_bug_highs_presolve_wrong_optimum), not this property
+        reject()  # HiGHS's bound was wrong (test_regression_highs_presolve_wrong_optimum), not this property
     assert ub >= lb - noise(ub, lb), (
         f"{what}: the optimum fell: the case expected no better reaches NPV {lb:,.2f}, the case expected no worse "
         f"at most {ub:,.2f} (its plan {better.npv_usd:,.2f}; short by {lb - ub:,.2f} USD)"
