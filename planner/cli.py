@@ -132,7 +132,7 @@ def _summary(result) -> None:
     sp = result.frames()["site_period"]
     end = sp[sp["period"] == result.inputs.labels[-1]]
     table = Table(title=f"end of horizon ({result.inputs.labels[-1]})")
-    for col in ("site", "mining MW", "HPC IT MW", "racks", "CDUs", "halls", "gross/contracted MW"):
+    for col in ("site", "mining MW", "HPC IT MW", "rack positions", "CDUs", "halls", "gross/contracted MW"):
         table.add_column(col, justify="right" if col != "site" else "left")
     for _, row in end.iterrows():
         racks = sum(v for c, v in row.items() if str(c).startswith("racks_"))

@@ -18,7 +18,6 @@ a plan that is not the cheapest repair.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from dataclasses import asdict, dataclass, field
 
@@ -26,8 +25,8 @@ import numpy as np
 
 from planner.inputs import Inputs, prepare
 from planner.loading import Portfolio
-from planner.model import build_model, lin, values
-from planner.model.core import LE, Model
+from planner.model import build_model, values
+from planner.model.core import Model
 from solvers import SolveOptions, get_solver
 
 logger = logging.getLogger(__name__)
@@ -98,32 +97,8 @@ class Diagnosis:
 
 def elastic_model(ins: Inputs) -> Model:
     """The plan model with every family of PENALTY relaxed by penalised slack; the money
-    families' slacks in M USD."""
-    plain = dataclasses.replace(ins, budget_usd_per_period=None, concentration_cap=None)
-    m = build_model(plain, "plan", elastic={f: w for f, w in PENALTY.items() if f not in MONEY_SCALE})
-    m.inputs = ins
-    if ins.budget_usd_per_period is not None:
-        for tt in range(ins.T):
-            terms = [(v[p == tt], np.asarray(c)[p == tt]) for v, c, p in m.capex_terms]
-            _add_money_row(m, "budget", terms, ins.budget_usd_per_period - m.capex_constant[tt], "capex budget (USD)",
-                           period=tt)
-    if ins.concentration_cap is not None and m.leases:
-        revenue = [(lease, ins.lease_rev_usd_per_mw[k]) for k, lease in enumerate(m.leases)]
-        cloud = (m.v["cloud_mw"], np.broadcast_to(ins.cloud_rev_usd_per_mw[None], m.v["cloud_mw"].shape))
-        for k, lease in enumerate(m.leases):
-            total = [(v, -ins.concentration_cap * c) for v, c in (*revenue, cloud)]
-            _add_money_row(m, "concentration", [(lease, ins.lease_rev_usd_per_mw[k]), *total], 0.0,
-                           f"share of HPC revenue (cap {ins.concentration_cap:.0%})", tenant=k)
-    m.prob.setObjective(lin(*[(v, -w) for v, _, w in m.slacks]))
-    return m
-
-
-def _add_money_row(m: Model, family: str, terms: list, rhs: float, resource: str, **where) -> None:
-    """terms <= rhs + scale x slack, slack in M USD at the family's penalty per USD x scale."""
-    scale = MONEY_SCALE[family]
-    slack = m.prob.add_variable(f"slack_{len(m.slacks)}_0", 0.0, None)
-    m.add(family, lin(*terms, (slack, -scale)), LE, rhs, resource, **where)
-    m.slacks.append((slack, next(reversed(m.meta)), PENALTY[family] * scale))
+    families' slacks in M USD (MONEY_SCALE), where USD-sized slack upsets HiGHS's presolve."""
+    return build_model(ins, "plan", elastic=PENALTY, slack_scale=MONEY_SCALE)
 
 
 def diagnose(portfolio: Portfolio, solver: str = "highs", time_limit: float | None = 120.0) -> Diagnosis:

@@ -65,14 +65,18 @@ class Decisions:
             occ[ins.tenant_sites[k], ins.tenant_rack[k], :] += lease
         return occ
 
-    def racks(self, ins: Inputs) -> np.ndarray:
-        """[S,R,T] int rack positions installed: the most in use so far, where a lease of X MW
-        holds floor(X / rack MW) racks and self-operated MW is whole racks."""
+    def racks_in_use(self, ins: Inputs) -> np.ndarray:
+        """[S,R,T] int racks in use: a lease of X MW holds floor(X / rack MW) racks, and
+        self-operated racks are whole."""
         in_use = np.floor(self.cloud_racks(ins) + 1e-9).astype(int)
         for k, lease in enumerate(self.lease_mw):
             np.add.at(in_use, (ins.tenant_sites[k], ins.tenant_rack[k]),
                       np.floor(lease / ins.rack_mw[ins.tenant_rack[k]] + 1e-9).astype(int))
-        return np.maximum.accumulate(in_use, axis=2)
+        return in_use
+
+    def racks(self, ins: Inputs) -> np.ndarray:
+        """[S,R,T] int rack positions installed: the most racks in use so far."""
+        return np.maximum.accumulate(self.racks_in_use(ins), axis=2)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -294,7 +298,7 @@ class Plan:
             "facility_capex_usd": float(facility),
             "facility_capex_usd_per_mw_it": float(facility / hall_it) if hall_it > 0 else None,
             "gross_to_it_ratio": float(gross_hpc.sum() / rack_it.sum()) if rack_it.sum() > 0 else None,
-            "racks_per_mw_it_end": float(d.racks(ins)[:, :, -1].sum() / end_it) if end_it > 0 else None,
+            "racks_per_mw_it_end": float(d.racks_in_use(ins)[:, :, -1].sum() / end_it) if end_it > 0 else None,
             "tenants_signed": [ins.tenant_ids[k] for k, s in enumerate(d.tenant_start) if s is not None],
         }
 

@@ -48,7 +48,6 @@ class PlanningError(RuntimeError):
 @dataclass(frozen=True)
 class PlanOptions:
     solver: str = "highs"
-    time_limit_s: float | None = None
     rel_gap: float = 1e-3
     threads: int | None = None
     msg: bool = False
@@ -59,7 +58,7 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
          threads: int | None = None, msg: bool = False, bau: bool = True,
          warm_start: Plan | None = None) -> Plan:
     """Optimal (or best found within the time limit) plan of a portfolio."""
-    opts = PlanOptions(solver, time_limit, gap, threads, msg, bau)
+    opts = PlanOptions(solver, gap, threads, msg, bau)
     ins = prepare(portfolio)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     if warm_start is not None and warm_start.inputs.site_ids != ins.site_ids:

@@ -97,21 +97,3 @@ def buildout(plan: Plan):
     fig.suptitle(f"{ins.portfolio.name}: build-out")
     fig.tight_layout()
     return fig
-
-
-def site_map(plan_or_portfolio, ax=None):
-    """Parcels of the sites (EPSG:4326 outlines) with their locations; no web tiles."""
-    portfolio = getattr(plan_or_portfolio, "inputs", None)
-    portfolio = portfolio.portfolio if portfolio is not None else plan_or_portfolio
-    frame = portfolio.sites_frame()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 6))
-    pts = frame.geometry.representative_point()
-    ax.scatter(pts.x, pts.y, s=np.sqrt(frame["contracted_mw"]) * 6, c="#3b6fb6", alpha=0.6, edgecolor="k")
-    for name, p in zip(frame["site_id"], pts):
-        ax.annotate(name, (p.x, p.y), fontsize=7, xytext=(4, 4), textcoords="offset points")
-    ax.set_xlabel("longitude (deg)")
-    ax.set_ylabel("latitude (deg)")
-    ax.set_title(f"{portfolio.name}: sites (marker area ~ contracted MW)")
-    ax.grid(alpha=0.3)
-    return ax.figure

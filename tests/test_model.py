@@ -147,6 +147,18 @@ def test_single_site_single_tenant(power):
     row = tenants[tenants["tenant_id"] == "t1"].iloc[0]
     assert row["signed"] and row["site_id"] == "s1" and row["it_mw"] == pytest.approx(20)
     assert row["revenue_usd"] == pytest.approx(4 * lease_year)
+    kpis = p.kpis()  # 20 MW of 100 kW racks: 200 racks in use, 10 per MW
+    assert kpis["racks_end"] == 200 and kpis["racks_per_mw_it_end"] == pytest.approx(10.0)
+
+
+def test_racks_are_whole_and_kpis_count_those_in_use():
+    """A 19.95 MW lease holds floor(199.5) = 199 racks of 100 kW; after it ends (term 2 of 4
+    years) the 199 positions stay installed while none is in use."""
+    pf = portfolio([site("s1", contract_mw=30)], [tenant("t1", ["s1"], it_mw=19.95, term_months=24)])
+    p = solve(pf)
+    np.testing.assert_array_equal(p.decisions.racks_in_use(p.inputs)[0, 0], [199, 199, 0, 0])
+    np.testing.assert_array_equal(p.decisions.racks(p.inputs)[0, 0], [199, 199, 199, 199])
+    assert p.kpis()["racks_per_mw_it_end"] is None  # no IT in use at the end
 
 
 def test_single_tenant_residual_value():

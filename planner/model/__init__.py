@@ -24,14 +24,15 @@ __all__ = ["ConstraintInfo", "Model", "build_model", "lin", "values"]
 
 
 def build_model(inputs: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None,
-                integer_gpus: bool = False) -> Model:
+                integer_gpus: bool = False, slack_scale: dict[str, float] | None = None) -> Model:
     """Build the MILP. mode "plan": every option open; "bau": business as usual, every site
     keeps mining with no new HPC (halls fixed at what exists, no tenants, no GPUs).
-    `elastic` (family -> penalty) relaxes those constraint families with penalised slack."""
+    `elastic` (family -> penalty per unit) relaxes those constraint families with penalised
+    slack, `slack_scale` (family -> units per slack unit) keeps that slack well scaled."""
     if mode not in ("plan", "bau"):
         raise ValueError(f"mode must be 'plan' or 'bau', not {mode!r}")
     start = time.perf_counter()
-    m = Model(inputs, mode, integer_gpus, elastic)
+    m = Model(inputs, mode, integer_gpus, elastic, slack_scale or {})
     define_mining(m)
     define_hpc(m)
     define_power(m)

@@ -45,6 +45,9 @@ class Model:
     elastic: dict[str, float] | None = None
     """family -> penalty per unit of slack: constraints of these families get slack variables
     (infeasibility diagnosis); the objective then minimises the penalised slack."""
+    slack_scale: dict[str, float] = field(default_factory=dict)
+    """family -> units of the constraint per unit of slack (e.g. 1e6 for USD rows), so that
+    slack values stay well scaled for the solver."""
     prob: pulp.LpProblem = field(init=False)
     v: dict[str, np.ndarray] = field(default_factory=dict)
     meta: dict[str, ConstraintInfo] = field(default_factory=dict)
@@ -134,14 +137,18 @@ class Model:
         self.prob.addConstraint(expr <= rhs if sense == LE else expr >= rhs if sense == GE else expr == rhs, name)
 
     def _slack(self, name: str, sense: int) -> pulp.LpAffineExpression:
-        """Slack that relaxes constraint `name`: -s for <=, +s for >=, +s+ - s- for ==."""
-        weight = self.elastic[self.meta[name].family]  # type: ignore[index]
+        """Slack that relaxes constraint `name`: -k s for <=, +k s for >=, +k (s+ - s-) for ==,
+        with k the family's slack scale (units of the constraint per unit of slack) and the
+        penalty per unit of slack w k (w per unit of the constraint)."""
+        family = self.meta[name].family
+        weight = self.elastic[family]  # type: ignore[index]
+        scale = self.slack_scale.get(family, 1.0)
         signs = {LE: (-1.0,), GE: (1.0,), EQ: (1.0, -1.0)}[sense]
         terms = []
         for i, sign in enumerate(signs):
             var = self.prob.add_variable(f"slack_{len(self.slacks)}_{i}", 0.0, None)
-            self.slacks.append((var, name, weight))
-            terms.append((var, sign))
+            self.slacks.append((var, name, weight * scale))
+            terms.append((var, sign * scale))
         return lin(*terms)
 
     def objective(self, variables: np.ndarray, coefficients: np.ndarray) -> None:
