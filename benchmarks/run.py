@@ -1,6 +1,10 @@
 """The dcplan benchmark ladder: S (bundled portfolio), M, L, XL (synthetic, seeded).
 
-    python benchmarks/run.py [--rungs S M L XL] [--time-limit 600] [--cbc-rungs S M] [--out benchmarks/RESULTS.md]
+    python benchmarks/run.py [--rungs S M L XL] [--time-limit 600] [--cbc-rungs S M] [--milp-rungs M]
+                             [--out benchmarks/RESULTS.md]
+
+Each rung is planned with method "auto" (one MILP up to 60 sites, the site decomposition
+past that); --milp-rungs also plans those rungs as one MILP, for comparison.
 
 Each rung runs in its own process (so peak RSS is the rung's own) and reports variables,
 integer variables, constraints, nonzeros, build and solve seconds, status, gap, peak RSS
@@ -35,7 +39,7 @@ def _portfolio(rung: str):
     return portfolio_from_dict(random_portfolio(sites, tenants, seed=2026, name=f"ladder-{rung}"), ROOT)
 
 
-def _run(rung: str, solver: str, time_limit: float, queue: mp.Queue) -> None:
+def _run(rung: str, solver: str, method: str, time_limit: float, queue: mp.Queue) -> None:
     from planner.inputs import prepare
     from planner.model import build_model
     from planner.planning import PlanningError, plan
@@ -55,9 +59,11 @@ def _run(rung: str, solver: str, time_limit: float, queue: mp.Queue) -> None:
         del m, variables
         start = time.perf_counter()
         try:
-            result = plan(portfolio, solver=solver, time_limit=time_limit)
+            result = plan(portfolio, solver=solver, time_limit=time_limit, method=method)
             k = result.kpis()
             out = {"status": result.status, "gap": result.gap, "npv_uplift_usd": k["npv_uplift_usd"],
+                   "npv_usd": k["npv_usd"], "bound_usd": result.solve["bound"],
+                   "method": "decompose" if "site decomposition" in result.solve["message"] else "milp",
                    "build_seconds": result.build_seconds, "solve_seconds": result.solve["solve_seconds"],
                    "violations": len(result.violations)}
         except PlanningError as exc:
@@ -71,13 +77,13 @@ def _run(rung: str, solver: str, time_limit: float, queue: mp.Queue) -> None:
     queue.put(out)
 
 
-def run_rung(rung: str, solver: str, time_limit: float) -> dict:
+def run_rung(rung: str, solver: str, method: str, time_limit: float) -> dict:
     queue: mp.Queue = mp.get_context("spawn").Queue()
-    proc = mp.get_context("spawn").Process(target=_run, args=(rung, solver, time_limit, queue))
+    proc = mp.get_context("spawn").Process(target=_run, args=(rung, solver, method, time_limit, queue))
     proc.start()
     result = queue.get()
     proc.join()
-    return {"rung": rung, "solver": solver, **result}
+    return {"rung": rung, "solver": solver, "method": method, **result}
 
 
 def _versions() -> str:
@@ -99,30 +105,38 @@ def _fmt(x, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
+def _musd(x) -> str:
+    return _fmt(None if x is None else x / 1e6, ',.1f')
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rungs", nargs="+", default=["S", "M", "L", "XL"], choices=list(RUNGS))
     ap.add_argument("--cbc-rungs", nargs="*", default=["S", "M"], choices=list(RUNGS))
+    ap.add_argument("--milp-rungs", nargs="*", default=["M"], choices=list(RUNGS))
     ap.add_argument("--time-limit", type=float, default=600.0)
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     args = ap.parse_args(argv)
     rows = []
     for rung in args.rungs:
-        for solver in ["highs"] + (["cbc"] if rung in args.cbc_rungs else []):
-            row = run_rung(rung, solver, args.time_limit)
+        runs = [("highs", "auto")] + ([("cbc", "auto")] if rung in args.cbc_rungs else [])
+        runs += [("highs", "milp")] if rung in args.milp_rungs else []
+        for solver, method in runs:
+            row = run_rung(rung, solver, method, args.time_limit)
             print(json.dumps(row), flush=True)
             rows.append(row)
     lines = [f"\n## {_versions()} | time limit {args.time_limit:g} s\n",
-             "| rung | solver | variables (integer) | constraints | nonzeros | build s | solve s | total s | status | gap "
-             "| peak RSS MiB | NPV uplift M USD |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| rung | solver | method | variables (integer) | constraints | nonzeros | build s | solve s | total s "
+             "| status | NPV M USD | bound M USD | gap | peak RSS MiB | NPV uplift M USD |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
-            f"| {r['rung']} | {r['solver']} | {_fmt(r.get('variables'), ',')} ({_fmt(r.get('integer_variables'), ',')}) "
+            f"| {r['rung']} | {r['solver']} | {r['method']} "
+            f"| {_fmt(r.get('variables'), ',')} ({_fmt(r.get('integer_variables'), ',')}) "
             f"| {_fmt(r.get('constraints'), ',')} | {_fmt(r.get('nonzeros'), ',')} | {_fmt(r.get('build_seconds'), '.2f')} "
             f"| {_fmt(r.get('solve_seconds'), '.1f')} | {_fmt(r.get('total_seconds'), '.1f')} | {r['status']} "
-            f"| {_fmt(r.get('gap'), '.3%')} | {_fmt(r.get('peak_rss_mib'), ',.0f')} "
-            f"| {_fmt(None if r.get('npv_uplift_usd') is None else r['npv_uplift_usd'] / 1e6, ',.1f')} |")
+            f"| {_musd(r.get('npv_usd'))} | {_musd(r.get('bound_usd'))} | {_fmt(r.get('gap'), '.3%')} "
+            f"| {_fmt(r.get('peak_rss_mib'), ',.0f')} | {_musd(r.get('npv_uplift_usd'))} |")
     with args.out.open("a") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -67,17 +67,21 @@ def plan(
     time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="seconds")] = None,
     gap: Annotated[float, typer.Option(help="relative optimality gap to stop at")] = 1e-3,
     threads: Annotated[Optional[int], typer.Option(help="solver threads")] = None,
+    method: Annotated[str, typer.Option(help="auto | milp | decompose (by site; auto: past 60 sites)")] = "auto",
     out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder (default ./dcplan-out/<name>)")] = None,
     warm_start: Annotated[Optional[Path], typer.Option("--warm-start", help="folder of a previous plan to start from")] = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="-v progress, -vv solver log")] = 0,
 ) -> None:
     """Plan a portfolio: solve, validate, compare with business as usual, write files."""
-    from planner.planning import PlanningError
+    from planner.planning import METHODS, PlanningError
     from planner.planning import plan as make_plan
     from planner.reports import write_json, write_plan
     from solvers import SolveStatus
 
     _logging(verbose)
+    if method not in METHODS:
+        err.print(f"[red]--method: {method!r} is not one of {', '.join(METHODS)}[/red]")
+        raise typer.Exit(EXIT_INPUT)
     path = portfolio or _default_portfolio()
     pf = _load(path)
     target = out_dir or Path("dcplan-out") / pf.name
@@ -85,7 +89,7 @@ def plan(
     try:
         with err.status(f"planning {pf.name}: {len(pf.sites)} sites, {len(pf.spec.tenants)} tenant offers..."):
             result = make_plan(pf, solver=solver, time_limit=time_limit, gap=gap, threads=threads, msg=verbose >= 2,
-                               warm_start=previous)
+                               warm_start=previous, method=method)
     except PlanningError as exc:
         if exc.status is SolveStatus.INFEASIBLE:
             from planner.diagnose import diagnose

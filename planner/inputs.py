@@ -99,7 +99,7 @@ class Inputs:
     cdu_life: np.ndarray  # [C] periods
     grid_life: int  # periods, interconnect upgrades and site conversion works
     residual_value: bool
-    cloud_max_it_mw: float | None
+    cloud_max_it_mw: np.ndarray | None  # [T] most self-operated IT MW sold per period
     # cooling units
     cdu_ids: list[str]
     cdu_mw: np.ndarray  # [C]
@@ -322,7 +322,7 @@ def prepare(portfolio: Portfolio) -> Inputs:
         cloud_rev_usd_per_mw=cloud_rev,
         rack_capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier,
         rack_life=np.array([periods_of(r.life_years) for r in racks], dtype=int),
-        cloud_max_it_mw=sc.cloud_max_it_mw,
+        cloud_max_it_mw=None if sc.cloud_max_it_mw is None else np.full(T, float(sc.cloud_max_it_mw)),
         hall_life=np.array([periods_of(h.life_years) for h in halls], dtype=int),
         cdu_life=np.array([periods_of(c.life_years) for c in cdus], dtype=int),
         grid_life=periods_of(op.grid_asset_life_years),

@@ -1,13 +1,15 @@
-"""Plan a portfolio: prepare inputs, build and solve the MILP, validate the plan, and
-compare it with business as usual.
+"""Plan a portfolio: prepare inputs, build and solve the MILP (whole, or by site through
+planner.decompose past DECOMPOSE_SITES sites), validate the plan, and compare it with
+business as usual.
 
 Whole racks (exact step): inside the MILP, IT is carried as MW (a rack is 0.04-0.14 MW
 against 20 MW halls). A lease is critical IT MW, which the tenant fills with
 floor(MW / rack kW) racks; self-operated rack purchases are continuous in the first solve,
 rounded down to whole racks, then re-optimised as integers (in large models with the first
-solve's halls, upgrades and tenant choices fixed). Fewer racks only free power, cooling and floor, so the whole-rack plan
-keeps every limit (the independent validator re-checks it), and the MILP's bound stays a
-valid bound: the reported gap, (bound - NPV of the whole-rack plan) / |NPV|, is honest.
+solve's halls, upgrades and tenant choices fixed; decomposed plans are only rounded down).
+Fewer racks only free power, cooling and floor, so the whole-rack plan keeps every limit
+(the independent validator re-checks it), and the MILP's bound stays a valid bound: the
+reported gap, (bound - NPV of the whole-rack plan) / |NPV|, is honest.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from planner.decompose import DECOMPOSE_SITES, DecompositionError, decomposable, solve_decomposed
 from planner.inputs import Inputs, prepare
 from planner.loading import Portfolio
 from planner.model import Model, build_model, values
@@ -29,6 +32,7 @@ from solvers import SolveOptions, SolveResult, SolveStatus, get_solver
 logger = logging.getLogger(__name__)
 
 OBJECTIVE_RTOL = 1e-6
+METHODS = ("auto", "milp", "decompose")
 INTEGER_GPU_LIMIT = 1000
 """Up to this many rack-purchase variables, the whole-rack step re-optimises everything with
 integer purchases; above it, only the purchases, with the first solve's halls, upgrades and
@@ -56,23 +60,36 @@ class PlanOptions:
 
 def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-3,
          threads: int | None = None, msg: bool = False, bau: bool = True,
-         warm_start: Plan | None = None) -> Plan:
-    """Optimal (or best found within the time limit) plan of a portfolio."""
+         warm_start: Plan | None = None, method: str = "auto") -> Plan:
+    """Optimal (or best found within the time limit) plan of a portfolio. `method`:
+    "milp" solves the portfolio as one MILP, "decompose" by sites (planner.decompose),
+    "auto" decomposes past DECOMPOSE_SITES sites where the portfolio allows it."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     opts = PlanOptions(solver, gap, threads, msg, bau)
     ins = prepare(portfolio)
     deadline = None if time_limit is None else time.perf_counter() + time_limit
     if warm_start is not None and warm_start.inputs.site_ids != ins.site_ids:
         raise ValueError("warm start plan is of another portfolio (its sites differ)")
     m = build_model(ins, "plan")
-    start_values = start_values_from(m, warm_start.decisions) if warm_start is not None else None
-    result = _solve(m, opts, deadline, start_values)
+    decomposed = _decompose(ins, method, warm_start)
+    result = None
+    if decomposed:
+        try:
+            result = solve_decomposed(m, opts.solver, opts.rel_gap, deadline, opts.threads)
+        except DecompositionError as exc:
+            logger.warning("%s; solving the portfolio as one MILP", exc)
+            decomposed = False
+    if result is None:
+        start_values = start_values_from(m, warm_start.decisions) if warm_start is not None else None
+        result = _solve(m, opts, deadline, start_values)
     if not result.has_solution:
         raise _no_plan(result, ins)
     relaxed = extract(m, result.values)
     _check_objective(ins, relaxed, result)
     decisions = whole_racks(relaxed)
     bound = result.bound
-    if np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0) > 1e-6:
+    if not decomposed and np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0) > 1e-6:
         free = sum(v is not None for v in m.v["gpu_racks"].ravel()) <= INTEGER_GPU_LIMIT
         decisions = _whole_rack_step(ins, result, decisions, opts, deadline, fix_first_stage=not free)
     violations = validate(ins, decisions)
@@ -93,6 +110,19 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
                  gap=None if bound is None else max(0.0, bound - plan_npv) / max(1e-9, abs(plan_npv)))
     bau_npv = business_as_usual(ins, opts) if bau else None
     return Plan(ins, decisions, solve, bau_npv, violations, m.build_seconds)
+
+
+def _decompose(ins: Inputs, method: str, warm_start: Plan | None) -> bool:
+    """Whether to plan by site decomposition."""
+    if method == "milp" or (method == "auto" and (ins.S <= DECOMPOSE_SITES or warm_start is not None)):
+        return False
+    why_not = decomposable(ins)
+    if why_not is not None:
+        logger.warning("not decomposed by site: %s", why_not)
+        return False
+    if warm_start is not None:
+        logger.info("the site decomposition does not use the warm start")
+    return True
 
 
 def business_as_usual(ins: Inputs, opts: PlanOptions) -> float:

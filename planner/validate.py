@@ -80,7 +80,7 @@ def validate(ins: Inputs, d: Decisions) -> list[Violation]:
         cloud = d.cloud_mw(ins).sum(axis=(0, 1))
         for tt in np.nonzero(cloud > ins.cloud_max_it_mw + TOL_MW)[0]:
             out.append(Violation("cloud_market", f"self-operated IT {cloud[tt]:.3f} MW exceeds the GPU-cloud market "
-                                 f"{ins.cloud_max_it_mw:g} MW", period=L[tt]))
+                                 f"{ins.cloud_max_it_mw[tt]:g} MW", period=L[tt]))
     gross = ins.pue_mining[:, None] * d.mining_mw + (ins.pue_hpc[:, :, None] * rack_it).sum(axis=1)
     contracted = np.zeros((S, T))
     np.add.at(contracted, ins.contract_site, ins.contract_mw)

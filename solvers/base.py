@@ -50,12 +50,16 @@ class SolveOptions:
     msg: bool = False  # solver log to stdout (HiGHS) or logging (CBC)
     warm_start: dict[str, float] | None = None  # variable name -> value (MIP start)
     log_path: str | None = None  # where the solver log goes, if set
+    lp_method: str | None = None  # HiGHS's LP algorithm: "simplex" | "ipm" (interior point, then crossover to
+    # a vertex); CBC ignores it
 
     def __post_init__(self) -> None:
         if self.time_limit_s is not None and not self.time_limit_s > 0:
             raise ValueError(f"time_limit_s must be > 0, got {self.time_limit_s}")
         if not 0 <= self.rel_gap < 1:
             raise ValueError(f"rel_gap must be in [0, 1), got {self.rel_gap}")
+        if self.lp_method not in (None, "simplex", "ipm"):
+            raise ValueError(f"lp_method must be 'simplex' or 'ipm', got {self.lp_method!r}")
         if self.threads is not None and self.threads < 1:
             raise ValueError(f"threads must be >= 1, got {self.threads}")
 

@@ -26,6 +26,10 @@ except ImportError:  # pragma: no cover - exercised only where highspy is missin
     highspy = None
 
 
+LP_COST_SCALE = 100.0
+"""LPs get HiGHS's power-of-two objective scaling down to about this largest cost."""
+
+
 def _new_highs():
     """A silent Highs instance.
 
@@ -109,6 +113,8 @@ class HighsSolver:
         if o.time_limit_s is not None:
             h.setOptionValue("time_limit", float(o.time_limit_s))
         h.setOptionValue("mip_rel_gap", float(o.rel_gap))
+        if o.lp_method is not None:
+            h.setOptionValue("solver", o.lp_method)
         if o.threads is not None:
             h.setOptionValue("threads", int(o.threads))
             _use_threads(int(o.threads))
@@ -200,6 +206,11 @@ def _build(h, problem) -> tuple[list, list, bool]:
     if is_max(problem):
         h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     h.changeObjectiveOffset(float(objective.constant) if objective is not None else 0.0)
+    top = float(np.abs(cost).max(initial=0.0))
+    if not len(integer) and top > LP_COST_SCALE:
+        # an LP with USD costs (up to ~1e7 per MW): HiGHS warns of excessive costs and its
+        # simplex ran twice as fast (36 -> 19 s on the 100-site rung) with costs scaled to ~1e2
+        h.setOptionValue("user_objective_scale", -int(np.floor(np.log2(top / LP_COST_SCALE))))
 
     starts: list[int] = []
     index: list[int] = []

@@ -250,3 +250,20 @@ def test_plan_gap_option_is_honoured(tmp_path):
     if plan["status"] == "optimal":
         assert plan["gap"] <= 0.05 * (1 + 1e-6)
     assert plan["bound_usd"] >= plan["objective_usd"] - 1.0
+
+
+def test_plan_by_site_decomposition(tmp_path):
+    """`--method decompose`: a valid plan whose message names the decomposition, with a bound."""
+    out = tmp_path / "dec"
+    result = CliRunner().invoke(app, ["plan", str(_small_portfolio(tmp_path)), "--out", str(out), "--method",
+                                      "decompose"])
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["violations"] == [] and plan["bound_usd"] >= plan["objective_usd"] - 1.0
+    assert "site decomposition" in json.dumps(plan)
+
+
+def test_unknown_method_is_bad_input(tmp_path):
+    out = tmp_path / "x"
+    result = CliRunner().invoke(app, ["plan", str(_small_portfolio(tmp_path)), "--out", str(out), "--method", "fast"])
+    assert result.exit_code == 2 and "--method" in result.output and not out.exists()

@@ -122,18 +122,38 @@ def test_known_optimum(solver, make):
     check_honest(r, p.sense)
 
 
-def test_pure_lp_bound_equals_objective(solver):
+def small_lp(scale: float = 1.0) -> pulp.LpProblem:
+    """max scale (3a + 2b) + 7 s.t. a + b <= 4, a + 3b <= 7, a <= 3: optimum at (3, 1), where
+    c1 and c3 bind with duals 2 scale and 1 scale (c2 does not)."""
     p = pulp.LpProblem("lp", MAX)
     a, b = p.add_variable("a", 0), p.add_variable("b", 0)
-    p += 3 * a + 2 * b + 7
+    p += scale * 3 * a + scale * 2 * b + 7
     p += a + b <= 4, "c1"
-    p += a + 3 * b <= 6, "c2"
+    p += a + 3 * b <= 7, "c2"
     p += a <= 3, "c3"
-    r = solver.solve(p, SolveOptions())
+    return p
+
+
+def test_pure_lp_bound_equals_objective(solver):
+    r = solver.solve(small_lp(), SolveOptions())
     assert r.status is SolveStatus.OPTIMAL
     assert r.objective == pytest.approx(18.0)
     assert r.bound == r.objective and r.gap == 0
     assert r.values == pytest.approx({"a": 3.0, "b": 1.0})
+
+
+@pytest.mark.parametrize("lp_method", [None, "simplex", "ipm"])
+def test_lp_with_usd_sized_costs_is_reported_unscaled(solver, lp_method):
+    """Costs of ~1e7 (HiGHS scales such LPs' objective internally): the objective, values
+    and duals come back in the model's own units, by either LP algorithm."""
+    p = small_lp(1e7)
+    r = solver.solve(p, SolveOptions(lp_method=lp_method))
+    assert r.status is SolveStatus.OPTIMAL
+    assert r.objective == pytest.approx(1e7 * 11 + 7, rel=1e-9)
+    assert r.values == pytest.approx({"a": 3.0, "b": 1.0})
+    if solver.name == "highs":  # duals written back, in USD per unit
+        assert p.get_constraint_by_name("c1").pi == pytest.approx(2e7, rel=1e-6)
+        assert p.get_constraint_by_name("c3").pi == pytest.approx(1e7, rel=1e-6)
 
 
 def test_infeasible(solver):
@@ -310,6 +330,8 @@ def test_options_are_validated():
         SolveOptions(rel_gap=-1)
     with pytest.raises(ValueError):
         SolveOptions(threads=0)
+    with pytest.raises(ValueError):
+        SolveOptions(lp_method="barrier")
 
 
 def test_registry(monkeypatch):

@@ -4,7 +4,9 @@ Variables (s site, h hall module, r rack type, k tenant, j its eligible sites, t
   halls[s,h,t] in Z+   modules in service; existing <= halls[t] <= halls[t+1];
                        halls[s,h,t] = existing for t < lead_h (built only after its lead time)
   gpu_racks[s,r,tau] >= 0  self-operated racks bought in tau; they earn for their life l_r
-  cloud[s,r,t] >= 0    self-operated IT MW: gpu_fleet  cloud[s,r,t] = mw_r sum_{t-l_r < tau <= t} gpu_racks[s,r,tau]
+  cloud[s,r,t] >= 0    self-operated IT MW: cloud[s,r,t] = mw_r sum_{t-l_r < tau <= t} gpu_racks[s,r,tau], as
+                       gpu_fleet  cloud[s,r,t] = cloud[s,r,t-1] + mw_r (gpu_racks[s,r,t] - gpu_racks[s,r,t-l_r])
+                       (4 nonzeros a row instead of l_r + 1: 2.4M fewer on the 1,000-site rung)
                        cloud_market  sum_{s,r} cloud[s,r,t] <= the market's MW (when the scenario caps it)
   hosts[s,t] in {0,1}  site hosts HPC (non-decreasing), pays the one-time conversion cost
   start[k,tau] in {0,1}, sign_k = sum_tau start[k,tau] (= 1 if committed, <= 1 otherwise)
@@ -80,12 +82,15 @@ def define_hpc(m: Model) -> None:
     cloud = m.var("cloud_mw", (S, R, T), up=site_it_ub[:, None, :], exists=exists)
     for s, r in zip(*np.nonzero(cloud_ok)):
         life = int(ins.rack_life[r])
+        mw = ins.rack_mw[r]
         for tt in range(T):
-            m.add("gpu_fleet", lin((cloud[s, r, tt], 1.0), (bought[s, r, max(0, tt - life + 1): tt + 1], -ins.rack_mw[r])),
-                  EQ, 0.0, f"self-operated {ins.rack_ids[r]} racks (MW)", site=s, period=tt)
+            terms = [(cloud[s, r, tt], 1.0), (bought[s, r, tt], -mw)]
+            terms += [(cloud[s, r, tt - 1], -1.0)] if tt > 0 else []
+            terms += [(bought[s, r, tt - life], mw)] if tt >= life else []
+            m.add("gpu_fleet", lin(*terms), EQ, 0.0, f"self-operated {ins.rack_ids[r]} racks (MW)", site=s, period=tt)
     if ins.cloud_max_it_mw is not None and cloud_ok.any():
         for tt in range(T):
-            m.add("cloud_market", lin((cloud[:, :, tt], 1.0)), LE, ins.cloud_max_it_mw, "GPU-cloud market (MW)",
+            m.add("cloud_market", lin((cloud[:, :, tt], 1.0)), LE, ins.cloud_max_it_mw[tt], "GPU-cloud market (MW)",
                   period=tt)
     m.capex(bought, np.broadcast_to(ins.rack_capex_usd[None, :, None], bought.shape),
             np.broadcast_to(np.arange(T), bought.shape), np.broadcast_to(ins.residual(ins.rack_life)[None], bought.shape))
