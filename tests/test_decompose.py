@@ -8,10 +8,13 @@ import dataclasses
 import logging
 from pathlib import Path
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import yaml
-from hypothesis import given, note
+from hypothesis import event, given, note
+from hypothesis import strategies as st
 
 from planner import decompose, planning, portfolio_from_dict
 from planner.inputs import prepare
@@ -86,28 +89,38 @@ def test_one_site_with_its_tenants_whole_is_the_whole_model(d):
         assert r_site.objective == pytest.approx(r_whole.objective, rel=1e-6, abs=1.0)
 
 
-def check_decomposed_plan(d: dict, whole: planning.Plan | None = None) -> planning.Plan:
+def check_decomposed_plan(d: dict, whole: planning.Plan | None = None, lp: bool = True) -> planning.Plan:
     """A decomposed plan keeps every limit, signs every committed tenant, lies below its own
-    bound and, given the whole MILP's plan, below that plan's bound."""
-    p = planning.plan(load(d), gap=1e-6, bau=False, method="decompose")
+    bound (none without the LP relaxation) and, given the whole MILP's plan, below that
+    plan's bound."""
+    with mock.patch.object(decompose, "LP_MAX_VARIABLES", decompose.LP_MAX_VARIABLES if lp else 0):
+        p = planning.plan(load(d), gap=1e-6, bau=False, method="decompose")
     assert not p.violations and not validate(p.inputs, p.decisions)
     ins = p.inputs
     assert all(p.decisions.tenant_start[k] is not None for k in np.nonzero(ins.tenant_committed)[0])
     slack = 1e-6 * max(1.0, abs(p.npv_usd)) + 1.0
-    assert p.solve["bound"] is not None and p.solve["bound"] >= p.npv_usd - slack
-    if whole is not None:
+    if lp or "site decomposition" not in p.solve["message"]:
+        assert p.solve["bound"] is not None and p.solve["bound"] >= p.npv_usd - slack
+    else:
+        assert p.solve["bound"] is None and "the sites' plans assembled" in p.solve["message"]
+    if whole is not None and whole.solve["bound"] is not None:
         assert p.npv_usd <= whole.solve["bound"] + slack, "a decomposed plan better than the proven optimum"
     return p
 
 
-@given(d=S.portfolios(min_sites=2, max_sites=5, max_tenants=4, constrained=False, max_periods=6))
-def test_decomposed_plans_are_valid_and_within_the_bounds(d):
+@given(d=S.portfolios(min_sites=2, max_sites=5, max_tenants=4, constrained=False, max_periods=6),
+       lp=st.booleans())
+def test_decomposed_plans_are_valid_and_within_the_bounds(d, lp):
+    """With the LP relaxation (fixed-integer LP) or without it (merit order, the sites'
+    plans assembled)."""
     note(yaml.safe_dump(d, sort_keys=False))
     try:
         whole = planning.plan(load(d), gap=1e-6, bau=False, method="milp")
     except planning.PlanningError:
         return
-    check_decomposed_plan(d, whole)
+    p = check_decomposed_plan(d, whole, lp)
+    event(f"{'LP' if lp else 'merit order'}: "
+          f"{'decomposed' if 'site decomposition' in p.solve['message'] else 'whole MILP (fallback)'}")
 
 
 def small_portfolio() -> dict:
@@ -150,6 +163,42 @@ def test_split_tenant_pieces_add_up_to_the_offer():
     lease = p.decisions.lease_mw[0]
     assert (lease.sum(axis=0)[lease.sum(axis=0) > 0] == pytest.approx(70.0))
     assert (lease.max(axis=1) > 0).sum() == 2
+
+
+def test_without_the_lp_the_sites_follow_merit_order_and_the_plan_has_no_bound(monkeypatch):
+    monkeypatch.setattr(decompose, "LP_MAX_VARIABLES", 0)
+    pf = load(small_portfolio())
+    p = planning.plan(pf, bau=False, method="decompose")
+    assert not p.violations and "merit order" in p.solve["message"] and "no bound" in p.solve["message"]
+    assert "the sites' plans assembled" in p.solve["message"]
+    assert p.solve["bound"] is None and p.gap is None
+    assert p.decisions.tenant_start[0] is not None  # the committed anchor is signed
+    whole = planning.plan(pf, gap=1e-6, bau=False, method="milp")
+    assert p.npv_usd <= whole.solve["bound"] + 1.0
+
+
+def test_without_the_lp_first_the_time_left_gives_the_bound(monkeypatch):
+    monkeypatch.setattr(decompose, "LP_MAX_VARIABLES", 0)
+    monkeypatch.setattr(decompose, "IMPROVE_MIN_S", 0.0)
+    p = planning.plan(load(small_portfolio()), bau=False, method="decompose", time_limit=30.0)
+    assert not p.violations and "LP bound in the time left" in p.solve["message"]
+    assert p.solve["bound"] >= p.npv_usd - 1.0 and p.gap is not None
+
+
+def test_merit_order_places_a_tenant_whose_window_opened_before_the_horizon(monkeypatch):
+    d = small_portfolio()
+    d["horizon"]["start"] = "2028-07-01"
+    d["tenants"] = d["tenants"][1:]  # option-a may start from 2028-01: two quarters before
+    pf = load(d)
+    ins = prepare(pf)
+    assert ins.tenant_starts[0].min() < 0
+    m, sites = build_model(ins), np.arange(ins.S)
+    early, late = decompose.it_capacity(m, sites, 0), decompose.it_capacity(m, sites, ins.T - 2)
+    assert not np.array_equal(early, late)  # halls take time to build
+    np.testing.assert_array_equal(decompose.it_capacity(m, sites, -2), early)
+    monkeypatch.setattr(decompose, "LP_MAX_VARIABLES", 0)
+    p = planning.plan(pf, bau=False, method="decompose")
+    assert not p.violations and "the sites' plans assembled" in p.solve["message"]
 
 
 def test_whole_milp_improves_the_decomposed_plan_when_time_is_left(monkeypatch):

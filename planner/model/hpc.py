@@ -35,7 +35,18 @@ from __future__ import annotations
 import numpy as np
 import pulp
 
+from planner.inputs import Inputs
 from planner.model.core import EQ, GE, LE, Model, lin
+
+
+def peak_it_mw(ins: Inputs) -> np.ndarray:
+    """[S] most IT MW a site's power could feed: min(peak contracted MW, interconnect MW with
+    every upgrade) / its best liquid PUE."""
+    contracted = np.zeros((ins.S, ins.T))
+    np.add.at(contracted, ins.contract_site, ins.contract_mw)
+    grid = ins.interconnect_mw.copy()
+    np.add.at(grid, ins.upgrade_site, ins.upgrade_mw)
+    return np.minimum(contracted.max(axis=1), grid) / ins.pue_hpc.min(axis=1)
 
 
 def hall_upper_bounds(m: Model) -> np.ndarray:
@@ -43,11 +54,7 @@ def hall_upper_bounds(m: Model) -> np.ndarray:
     ins = m.inputs
     area = np.where(ins.hall_conversion[None, :], ins.building_area_m2[:, None], ins.free_area_m2[:, None])
     by_land = np.floor(area / ins.hall_m2[None, :] + 1e-9)
-    contracted = np.zeros((ins.S, ins.T))
-    np.add.at(contracted, ins.contract_site, ins.contract_mw)
-    grid = ins.interconnect_mw.copy()
-    np.add.at(grid, ins.upgrade_site, ins.upgrade_mw)
-    peak_mw = np.minimum(contracted.max(axis=1), grid) / ins.pue_hpc.min(axis=1)
+    peak_mw = peak_it_mw(ins)
     # IT a module can hold: its rated MW, or less where racks and CDUs fill its floor first
     m2_per_mw = ins.rack_m2_per_mw.max() + (ins.cdu_m2 / ins.cdu_mw).max()
     it_per_hall = np.minimum(ins.hall_it_mw, ins.hall_m2 / m2_per_mw)
