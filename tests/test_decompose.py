@@ -172,7 +172,8 @@ def test_without_the_lp_the_sites_follow_merit_order_and_the_plan_has_no_bound(m
     assert not p.violations and "merit order" in p.solve["message"] and "no bound" in p.solve["message"]
     assert "the sites' plans assembled" in p.solve["message"]
     assert p.solve["bound"] is None and p.gap is None
-    assert p.decisions.tenant_start[0] is not None  # the committed anchor is signed
+    assert p.decisions.tenant_start[0] is not None  # the committed anchor is signed,
+    assert (p.decisions.lease_mw[0].max(axis=1) > 0).sum() == 2  # over two sites: none holds 70 MW
     whole = planning.plan(pf, gap=1e-6, bau=False, method="milp")
     assert p.npv_usd <= whole.solve["bound"] + 1.0
 
@@ -183,6 +184,23 @@ def test_without_the_lp_first_the_time_left_gives_the_bound(monkeypatch):
     p = planning.plan(load(small_portfolio()), bau=False, method="decompose", time_limit=30.0)
     assert not p.violations and "LP bound in the time left" in p.solve["message"]
     assert p.solve["bound"] >= p.npv_usd - 1.0 and p.gap is not None
+
+
+def test_a_committed_tenant_its_site_cannot_serve_moves_to_the_next(monkeypatch, caplog):
+    """s0 (10 MW contract) ranked first for a 30 MW committed tenant fails; s1 serves it."""
+    sites = [site_dict("s0", contract_mw=10.0, mining_mw=0.0, parcel_m2=200_000.0),
+             site_dict("s1", contract_mw=80.0, mining_mw=0.0, parcel_m2=200_000.0)]
+    tenants = [tenant_dict("anchor", ["s0", "s1"], it_mw=30.0, committed=True,
+                           start_earliest="2028-01-01", start_latest="2028-06-01")]
+    pf = load(portfolio_dict("move", sites, tenants, periods=12))
+    monkeypatch.setattr(decompose, "LP_MAX_VARIABLES", 0)
+    monkeypatch.setattr(decompose, "_site_rank", lambda m, k, lp: np.arange(len(m.inputs.tenant_sites[k])))
+    with caplog.at_level(logging.INFO, logger="planner.decompose"):
+        p = planning.plan(pf, bau=False, method="decompose")
+    assert "site s0 cannot serve anchor: offered to the next eligible site" in caplog.text
+    assert not p.violations and "the sites' plans assembled" in p.solve["message"]
+    lease = p.decisions.lease_mw[0]
+    assert lease[0].max() == 0 and lease[1].max() == pytest.approx(30.0)
 
 
 def test_merit_order_places_a_tenant_whose_window_opened_before_the_horizon(monkeypatch):
