@@ -165,11 +165,12 @@ def solve_decomposed(m: Model, solver: str, rel_gap: float, deadline: float | No
     solved, version = 0, "unknown"
     while queue:
         s = queue.popleft()
-        names = _site_integers(m, s)
-        lp_x = np.array([guide.get(n, 0.0) for n in names])
-        if guide and not pieces[s] and not leased[s] and np.allclose(lp_x, np.rint(lp_x), atol=1e-6):
-            plans[s] = dict(zip(names, np.rint(lp_x)))
-            continue
+        if guide and not pieces[s] and not leased[s]:
+            names = _site_integers(m, s)
+            lp_x = np.array([guide.get(n, 0.0) for n in names])
+            if np.allclose(lp_x, np.rint(lp_x), atol=1e-6):
+                plans[s] = dict(zip(names, np.rint(lp_x)))
+                continue
         cap = None if cloud is None else cloud[s]
         solved += 1
         site = _solve_site(m, s, pieces[s], cap, run, options(1.0 / max(1, len(queue) + 1), SITE_MIN_S))
@@ -206,9 +207,7 @@ def solve_decomposed(m: Model, solver: str, rel_gap: float, deadline: float | No
     if lp is None:
         objective, plan_values, step4 = _assembled(m, x), x, "the sites' plans assembled"
     else:
-        integer = {v.name for v in m.prob.variables() if v.cat != pulp.LpContinuous}
-        final = _fixed_integer_lp(m, run, {n: v for n, v in x.items() if n in integer},
-                                  dataclasses.replace(options(), lp_method="ipm"))
+        final = _fixed_integer_lp(m, run, x, dataclasses.replace(options(), lp_method="ipm"))
         if not final.has_solution:
             raise DecompositionError(f"the sites' plans do not combine into a plan ({final.message})")
         objective, plan_values, step4 = final.objective, final.values, "fixed-integer LP"
@@ -237,18 +236,16 @@ def solve_decomposed(m: Model, solver: str, rel_gap: float, deadline: float | No
                        rel_gap=rel_gap, solve_seconds=time.perf_counter() - t0, message=message, values=plan_values)
 
 
-def _fixed_integer_lp(m: Model, run, fixed: dict[str, float], options: SolveOptions) -> SolveResult:
-    """Step 4: the LP of `m` with the integer variables in `fixed` held at their values."""
-    saved = {v.name: (v.lowBound, v.upBound) for v in m.prob.variables() if v.name in fixed}
+def _fixed_integer_lp(m: Model, run, x: dict[str, float], options: SolveOptions) -> SolveResult:
+    """Step 4: the LP of `m` with its integer variables held at their values in `x`."""
+    held = [(v, v.lowBound, v.upBound) for v in m.prob.variables() if v.cat != pulp.LpContinuous and v.name in x]
     try:
-        for v in m.prob.variables():
-            if v.name in fixed:
-                v.lowBound = v.upBound = float(fixed[v.name])
+        for v, _, _ in held:
+            v.lowBound = v.upBound = float(x[v.name])
         return _relaxation(m, run, options)
     finally:
-        for v in m.prob.variables():
-            if v.name in saved:
-                v.lowBound, v.upBound = saved[v.name]
+        for v, low, up in held:
+            v.lowBound, v.upBound = low, up
 
 
 def _assembled(m: Model, x: dict[str, float]) -> float:
@@ -256,11 +253,11 @@ def _assembled(m: Model, x: dict[str, float]) -> float:
     has no piece, in place; returns the plan's objective. Each site's plan keeps its own
     limits, serves its pieces and its cloud within a_st, so together they keep the whole
     model's (the validator re-checks the plan)."""
-    missing = [v.name for v in m.prob.variables() if v.name not in x and not v.name.startswith("lease_")]
+    unset = [v.name for v in m.prob.variables() if v.name not in x]
+    missing = [n for n in unset if not n.startswith("lease_")]
     if missing:
         raise DecompositionError(f"the sites' plans leave {len(missing)} variables unset (e.g. {missing[:3]})")
-    for v in m.prob.variables():
-        x.setdefault(v.name, 0.0)
+    x.update(dict.fromkeys(unset, 0.0))
     objective = m.prob.objective
     return float(objective.constant + sum(c * x[v.name] for v, c in objective.items()))
 
