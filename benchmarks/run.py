@@ -31,7 +31,7 @@ RUNGS = {"S": None, "M": (100, 30), "L": (300, 80), "XL": (1000, 200)}
 
 def _portfolio(rung: str):
     from planner import load_portfolio, portfolio_from_dict
-    from planner.synthetic import random_portfolio
+    from planner.testing.synthetic import random_portfolio
 
     if RUNGS[rung] is None:
         return load_portfolio(ROOT / "sites" / "us-miners.yaml")

@@ -4,8 +4,8 @@ Pipeline (one direction): descriptors -> :func:`load_portfolio` -> inputs -> mod
 -> :class:`Plan` (validated) -> reports.
 """
 
-from planner.errors import InputError, Problem
-from planner.loading import Portfolio, load_portfolio, portfolio_from_dict
+from planner.describe.errors import InputError, Problem
+from planner.describe.loading import Portfolio, load_portfolio, portfolio_from_dict
 from planner.plan import Plan
 from planner.planning import PlanningError, plan
 

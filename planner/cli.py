@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-from planner.descriptors import Catalog, PortfolioSpec, Site
-from planner.errors import InputError
-from planner.loading import Portfolio, bundled_catalog, load_portfolio
+from planner.describe.descriptors import Catalog, PortfolioSpec, Site
+from planner.describe.errors import InputError
+from planner.describe.loading import Portfolio, bundled_catalog, load_portfolio
 
 matplotlib.use("Agg")  # the CLI draws to files only
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4

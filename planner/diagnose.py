@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from planner.inputs import Inputs, prepare
-from planner.loading import Portfolio
+from planner.describe.loading import Portfolio
 from planner.model import build_model, values
 from planner.model.core import Model
 from solvers import SolveOptions, get_solver

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.loading import Portfolio
+from planner.describe.loading import Portfolio
 
 HOURS_PER_YEAR = 8760.0
 MONTHS = {"month": 1, "quarter": 3, "year": 12}

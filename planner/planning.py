@@ -23,7 +23,7 @@ import numpy as np
 
 from planner.decompose import DECOMPOSE_SITES, DecompositionError, decomposable, solve_decomposed
 from planner.inputs import Inputs, prepare
-from planner.loading import Portfolio
+from planner.describe.loading import Portfolio
 from planner.model import Model, build_model, values
 from planner.plan import Decisions, Plan, cash_flows, npv
 from planner.validate import Violation, validate

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from planner import plan, portfolio_from_dict
-from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 CFLP = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cflp"
 OPTIMA = {}

@@ -18,7 +18,7 @@ import yaml
 from typer.testing import CliRunner
 
 from planner.cli import app
-from planner.loading import bundled_catalog
+from planner.describe.loading import bundled_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "sites"

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from planner import load_portfolio
 from planner.cli import app
 from planner.plan import STREAMS
-from planner.synthetic import random_portfolio
+from planner.testing.synthetic import random_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
 WHITEFIBER = ROOT / "sites" / "whitefiber.yaml"
@@ -146,7 +146,7 @@ def _small_portfolio(tmp_path: Path, name: str = "small", **finance) -> Path:
     """One synthetic 60 MW site mining 10 MW (its 2,500 m2 building holds no 6,000 m2 conversion
     module) and one committed 20 MW tenant from 2028, in a new-build hall (24-month lead), with
     the bundled catalog: solved in well under a second."""
-    from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+    from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
     data = portfolio_dict(name, [site_dict("s1", contract_mw=60, mining_mw=10)],
                           [tenant_dict("t1", ["s1"], it_mw=20, committed=True, start_earliest="2028-01-01",

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from planner import decompose, planning, portfolio_from_dict
 from planner.inputs import prepare
 from planner.model import build_model
-from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from planner.testing import strategies as S
 from planner.validate import validate
 from solvers import SolveOptions, get_solver

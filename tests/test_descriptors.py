@@ -1,4 +1,4 @@
-"""The descriptor schema (planner.descriptors): what a planning engineer may write.
+"""The descriptor schema (planner.describe.descriptors): what a planning engineer may write.
 
 Each test builds plain data (as YAML would give it), validates it with the pydantic models
 and checks what is accepted, what is rejected, and where the error points (its `loc`).
@@ -16,8 +16,8 @@ import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner import descriptors as D
-from planner import synthetic as syn
+from planner.describe import descriptors as D
+from planner.testing import synthetic as syn
 
 # --------------------------------------------------------------------------- helpers
 

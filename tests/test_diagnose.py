@@ -17,7 +17,7 @@ from planner import PlanningError, plan, portfolio_from_dict
 from planner.cli import app
 from planner.diagnose import diagnose
 from planner.inputs import prepare
-from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from solvers import SolveStatus
 
 HALL_M2 = 1000.0

@@ -1,4 +1,4 @@
-"""Tests for planner.geometry: land validation, reprojection and area maths."""
+"""Tests for planner.describe.geometry: land validation, reprojection and area maths."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import shapely.affinity
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.geometry import (
+from planner.describe.geometry import (
     GeometryError,
     LandGeometry,
     features_frame,

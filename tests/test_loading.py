@@ -1,4 +1,4 @@
-"""Loading portfolios (planner.loading): the bundled sites, broken inputs, round trips, land.
+"""Loading portfolios (planner.describe.loading): the bundled sites, broken inputs, round trips, land.
 
 The broken examples live in tests/data/broken/<case>/, each a small portfolio folder whose
 `expected.yaml` lists every problem `load_portfolio` must report (file, field, value, reason).
@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner import synthetic as syn
-from planner.descriptors import Catalog, Site
-from planner.errors import InputError, Problem
-from planner.geometry import geodesic_area_m2, rectangle_wgs84
-from planner.loading import Portfolio, bundled_catalog, load_portfolio, portfolio_from_dict
+from planner.testing import synthetic as syn
+from planner.describe.descriptors import Catalog, Site
+from planner.describe.errors import InputError, Problem
+from planner.describe.geometry import geodesic_area_m2, rectangle_wgs84
+from planner.describe.loading import Portfolio, bundled_catalog, load_portfolio, portfolio_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "sites"

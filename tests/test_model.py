@@ -23,7 +23,7 @@ import pytest
 
 from planner import plan, portfolio_from_dict
 from planner.plan import capex_by_period
-from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 HOURS = 8760.0
 PRICE = 50.0  # $/MWh, every site unless a test says otherwise

@@ -36,16 +36,16 @@ from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
-import planner.geometry as geometry
-import planner.loading as loading
+import planner.describe.geometry as geometry
+import planner.describe.loading as loading
 import planner.model.core as core
 import planner.planning as planning
 from planner import InputError, Plan, load_portfolio, portfolio_from_dict
-from planner.geometry import geodesic_area_m2
+from planner.describe.geometry import geodesic_area_m2
 from planner.model import build_model
 from planner.plan import Decisions
-from planner.synthetic import land_dict as synthetic_land
-from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+from planner.testing.synthetic import land_dict as synthetic_land
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from planner.testing import strategies as S
 from planner.validate import validate
 from solvers import SolveOptions, SolveStatus, get_solver

@@ -13,7 +13,7 @@ import pytest
 
 from planner import load_portfolio, plan, portfolio_from_dict
 from planner.plan import Plan, capex_by_period
-from planner.synthetic import portfolio_dict, site_dict, tenant_dict
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from planner.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -44,7 +44,7 @@ import shapely
 from hypothesis import strategies as st
 from shapely.affinity import scale as _scale
 
-from planner.geometry import SETBACK_RESOLUTION_M, WGS84, utm_crs
+from planner.describe.geometry import SETBACK_RESOLUTION_M, WGS84, utm_crs
 
 __all__ = [
     "SMALL_CATALOG",
@@ -117,7 +117,7 @@ def bundled_catalog_dict() -> Descriptor:
 
 @functools.lru_cache(maxsize=1)
 def _bundled() -> Descriptor:
-    from planner.loading import bundled_catalog
+    from planner.describe.loading import bundled_catalog
 
     return bundled_catalog().model_dump(mode="json")
 
@@ -273,7 +273,7 @@ def land_dict(lon: float, lat: float, land: dict[str, Any], crs: str = "wgs84", 
 def land_shapes(site: Descriptor) -> dict[str, Any]:
     """The inverse of :func:`land_dict`: a site's land in local metres about its location,
     with ``crs`` ("wgs84" or "utm") and ``crs_name`` (the crs member's name, or None)."""
-    from planner.geometry import features_frame
+    from planner.describe.geometry import features_frame
 
     loc = site["location"]
     utm, _, _, x0, y0 = _transformers(loc["lon"], loc["lat"])

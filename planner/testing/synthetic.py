@@ -12,7 +12,7 @@ from typing import Any
 
 import shapely
 
-from planner.geometry import rectangle_wgs84
+from planner.describe.geometry import rectangle_wgs84
 
 MINING_KW_PER_M2 = 4.0
 """Mining building power density (estimate: 3-5 kW/m2 of building footprint)."""

@@ -1,10 +1,10 @@
 """Load descriptors from files into a validated :class:`Portfolio`.
 
 Reads YAML (portfolio, site files, catalog) and geo files, validates them with the
-pydantic models of :mod:`planner.descriptors`, checks cross-references (tenant -> site,
+pydantic models of :mod:`planner.describe.descriptors`, checks cross-references (tenant -> site,
 tenant -> rack type, fleet -> ASIC, existing halls -> hall module) and resolves each
-site's land with :mod:`planner.geometry`. Every problem found is collected and raised
-together as one :class:`~planner.errors.InputError`, each naming file, field and value.
+site's land with :mod:`planner.describe.geometry`. Every problem found is collected and raised
+together as one :class:`~planner.describe.errors.InputError`, each naming file, field and value.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import geopandas as gpd
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner.descriptors import Catalog, PortfolioSpec, Site
-from planner.errors import InputError, Problem, short
-from planner.geometry import GeometryError, LandGeometry, features_frame, read_features, resolve_land, sites_frame
+from planner.describe.descriptors import Catalog, PortfolioSpec, Site
+from planner.describe.errors import InputError, Problem, short
+from planner.describe.geometry import GeometryError, LandGeometry, features_frame, read_features, resolve_land, sites_frame
 
 logger = logging.getLogger(__name__)
 
