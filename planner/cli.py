@@ -73,9 +73,10 @@ def plan(
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="-v progress, -vv solver log")] = 0,
 ) -> None:
     """Plan a portfolio: solve, validate, compare with business as usual, write files."""
-    from planner.planning import METHODS, PlanningError
-    from planner.planning import plan as make_plan
-    from planner.reports import write_json, write_plan
+    from planner.report.files import write_json, write_plan
+    from planner.solve.planning import METHODS
+    from planner.solve.planning import plan as make_plan
+    from planner.solve.run import PlanningError
     from solvers import SolveStatus
 
     _logging(verbose)
@@ -112,7 +113,7 @@ def plan(
 
 def _previous_plan(folder: Path, pf: Portfolio):
     from planner.inputs import prepare
-    from planner.plan import Plan
+    from planner.results.outcome import Plan
 
     try:
         return Plan.from_json((folder / "plan.json").read_text(), prepare(pf))
@@ -134,8 +135,8 @@ def _summary(result) -> None:
     out.print(f"business as usual {_money(k['bau_npv_usd'])}   uplift {_money(k['npv_uplift_usd'])}   "
               f"IRR {irr}   HPC share of power {k['hpc_share_of_power']:.0%}")
     sp = result.frames()["site_period"]
-    end = sp[sp["period"] == result.inputs.labels[-1]]
-    table = Table(title=f"end of horizon ({result.inputs.labels[-1]})")
+    end = sp[sp["period"] == result.inputs.time.labels[-1]]
+    table = Table(title=f"end of horizon ({result.inputs.time.labels[-1]})")
     for col in ("site", "mining MW", "HPC IT MW", "rack positions", "CDUs", "halls", "gross/contracted MW"):
         table.add_column(col, justify="right" if col != "site" else "left")
     for _, row in end.iterrows():
@@ -153,7 +154,7 @@ def _summary(result) -> None:
             tt.add_row(row["tenant_id"], str(row["site_id"]), f"{row['it_mw']:.1f}", str(row["start"]),
                        "yes" if row["committed"] else "no")
         out.print(tt)
-    declined = [t for t in result.inputs.tenant_ids if t not in set(signed["tenant_id"] if len(signed) else [])]
+    declined = [t for t in result.inputs.tenant.ids if t not in set(signed["tenant_id"] if len(signed) else [])]
     if declined:
         out.print(f"offers declined: {', '.join(declined)}")
 

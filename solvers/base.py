@@ -13,12 +13,15 @@ import logging
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+import numpy as np
 import pulp
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+
+    from solvers.problem import MatrixProblem
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +51,15 @@ class SolveOptions:
     rel_gap: float = 1e-4
     threads: int | None = None
     msg: bool = False  # solver log to stdout (HiGHS) or logging (CBC)
-    warm_start: dict[str, float] | None = None  # variable name -> value (MIP start)
+    warm_start: Mapping[str, float] | np.ndarray | None = None
+    """MIP start: variable name -> value, or one value per column (NaN: not given)."""
     log_path: str | None = None  # where the solver log goes, if set
     lp_method: str | None = None  # HiGHS's LP algorithm: "simplex" | "ipm" (interior point, then crossover to
     # a vertex); CBC ignores it
+    highs_options: Mapping[str, Any] | None = None
+    """Further HiGHS options by name (e.g. {"mip_heuristic_effort": 0.1}); CBC ignores them."""
+    progress: Callable[[dict[str, Any]], None] | None = None
+    """Called during a HiGHS MIP search with {"elapsed_s", "objective", "bound", "gap"}."""
 
     def __post_init__(self) -> None:
         if self.time_limit_s is not None and not self.time_limit_s > 0:
@@ -77,6 +85,9 @@ class SolveResult:
     solve_seconds: float
     message: str  # raw solver status text
     values: dict[str, float] = field(default_factory=dict, repr=False)
+    """variable name -> value, for a PuLP problem (empty for a MatrixProblem: see `x`)."""
+    x: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """one value per column of the problem solved (None without a solution)."""
 
     @property
     def has_solution(self) -> bool:
@@ -104,7 +115,7 @@ class SolverUnavailable(RuntimeError):
 class Solver(Protocol):
     name: str
 
-    def solve(self, problem: pulp.LpProblem, options: SolveOptions) -> SolveResult: ...
+    def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult: ...
 
 
 # ----------------------------------------------------------------------- helpers
@@ -112,12 +123,6 @@ class Solver(Protocol):
 
 def is_max(problem: pulp.LpProblem) -> bool:
     return problem.sense == pulp.LpMaximize
-
-
-def problem_columns(problem: pulp.LpProblem) -> list:
-    """The variables a solver sees: those used by the objective or a constraint."""
-    exported = getattr(problem, "exported_variables", None)  # PuLP 4: variables() lists unused ones too
-    return list(exported() if exported is not None else problem.variables())
 
 
 def _finite(x: float | None) -> float | None:
@@ -136,6 +141,7 @@ def make_result(
     solve_seconds: float,
     message: str,
     values: Mapping[str, float] | None = None,
+    x: np.ndarray | None = None,
 ) -> SolveResult:
     """Build a result, enforcing the honesty rules.
 
@@ -176,6 +182,7 @@ def make_result(
         solve_seconds=float(solve_seconds),
         message=message,
         values=dict(values) if has_solution and values else {},
+        x=x if has_solution else None,
     )
 
 

@@ -42,9 +42,11 @@ import time
 import warnings
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pulp
 
-from solvers.base import SolveOptions, SolveResult, SolveStatus, error_result, is_max, make_result, problem_columns
+from solvers.base import SolveOptions, SolveResult, SolveStatus, error_result, is_max, make_result
+from solvers.problem import MatrixProblem, to_pulp
 
 log = logging.getLogger(__name__)
 
@@ -182,12 +184,18 @@ class CbcSolver:
     def available() -> bool:
         return _command_class() is not None
 
-    def solve(self, problem: pulp.LpProblem, options: SolveOptions) -> SolveResult:
+    def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult:
+        """Solve `problem` (a MatrixProblem through the PuLP problem built from its arrays)."""
         t0 = time.perf_counter()
+        from_matrix = isinstance(problem, MatrixProblem)
         try:
-            problem.checkDuplicateVars()  # values are keyed by name
-            cols = problem_columns(problem)
-            if options.warm_start:
+            if from_matrix:
+                problem, cols = to_pulp(problem)
+            else:
+                problem.checkDuplicateVars()  # values are keyed by name
+                exported = getattr(problem, "exported_variables", None)  # PuLP 4 lists unused variables too
+                cols = list(exported() if exported is not None else problem.variables())
+            if options.warm_start is not None and len(options.warm_start):
                 _set_start(cols, options.warm_start)
             kind, has_solution, cbc_log = self._run(problem, options)
             if kind == "unbounded" or (kind == "infeasible" and "infeasible or unbounded" in cbc_log.message):
@@ -196,7 +204,10 @@ class CbcSolver:
         except Exception as exc:  # noqa: BLE001 - any solver failure is reported, not raised
             log.exception("cbc: solve failed")
             return error_result(self.name, "unknown", time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
-        return self._result(problem, cols, kind, has_solution, cbc_log, options, time.perf_counter() - t0)
+        result = self._result(problem, cols, kind, has_solution, cbc_log, options, time.perf_counter() - t0)
+        if from_matrix:
+            result = replace(result, values={})
+        return result
 
     def _run(self, problem, options: SolveOptions) -> tuple[str, bool, CbcLog]:
         """One CBC solve through PuLP; returns PuLP's (kind, has_solution) and the parsed log."""
@@ -239,7 +250,7 @@ class CbcSolver:
                 timeLimit=o.time_limit_s,
                 gapRel=o.rel_gap,
                 threads=o.threads,
-                warmStart=bool(o.warm_start),
+                warmStart=o.warm_start is not None and len(o.warm_start) > 0,
                 logPath=log_path,
             )
 
@@ -247,6 +258,7 @@ class CbcSolver:
         maximize = is_max(problem)
         objective = bound = None
         values: dict[str, float] = {}
+        x = None
         if kind == "infeasible":
             status = SolveStatus.INFEASIBLE
         elif kind == "unbounded":
@@ -256,6 +268,7 @@ class CbcSolver:
             status = SolveStatus.OPTIMAL if kind == "optimal" and cbc_log.says_optimal else SolveStatus.FEASIBLE
             objective = _objective_value(problem)
             values = {v.name: v.varValue for v in cols}
+            x = np.array([0.0 if v.varValue is None else v.varValue for v in cols], dtype=float)
             gap = 0.0 if status is SolveStatus.OPTIMAL and cbc_log.int_gap is None else cbc_log.abs_gap()
             if gap is not None and objective is not None:
                 bound = objective + gap if maximize else objective - gap
@@ -276,6 +289,7 @@ class CbcSolver:
             solve_seconds=seconds,
             message=cbc_log.message,
             values=values,
+            x=x,
         )
 
 
@@ -294,12 +308,18 @@ def _objective_value(problem) -> float | None:
     return total
 
 
-def _set_start(cols, warm_start: dict[str, float]) -> None:
-    """Put a MIP start on the variables; PuLP writes it for CBC (``warmStart=True``).
+def _set_start(cols, warm_start) -> None:
+    """Put a MIP start on the variables; PuLP writes it for CBC (``warmStart=True``): one
+    value per column (NaN: not given) or variable name -> value.
 
-    Variables not named keep their current ``varValue`` (0 when unset): PuLP hands
+    Variables not given keep their current ``varValue`` (0 when unset): PuLP hands
     CBC a value for every column.
     """
+    if isinstance(warm_start, np.ndarray):
+        for v, x in zip(cols, warm_start):
+            if not np.isnan(x):
+                v.varValue = float(x)
+        return
     names = set()
     for v in cols:
         if v.name in warm_start:

@@ -1,22 +1,24 @@
 """HiGHS through highspy, driven directly rather than through ``pulp.HiGHS``.
 
-PuLP's own adapter differs between PuLP 3 and 4 (PuLP 3 builds the model one element
-at a time, ignores the objective constant and reports a time-limited solve as
-optimal), so this module builds the HiGHS model in bulk from the ``LpProblem``, reads
-HiGHS's own model status and info, and writes the solution back onto the PuLP
-variables (``varValue``/``dj``) and constraints (``pi``/``slack``) itself.
+A :class:`~solvers.problem.MatrixProblem` goes to HiGHS in one ``passModel`` call (its
+CSR arrays as they are); a ``pulp.LpProblem`` is first turned into one
+(:func:`~solvers.problem.from_pulp`) and its solution written back onto the PuLP variables
+(``varValue``/``dj``) and constraints (``pi``/``slack``). PuLP's own adapter is not used:
+it differs between PuLP 3 and 4 (PuLP 3 builds the model one element at a time, ignores
+the objective constant and reports a time-limited solve as optimal). Status, objective,
+bound and gap are read from HiGHS's own model status and info.
 """
 
 from __future__ import annotations
 
 import logging
-import operator
 import time
 
 import numpy as np
 import pulp
 
-from solvers.base import SolveOptions, SolveResult, SolveStatus, error_result, is_max, make_result, problem_columns
+from solvers.base import SolveOptions, SolveResult, SolveStatus, error_result, make_result
+from solvers.problem import MatrixProblem, from_pulp
 
 log = logging.getLogger(__name__)
 
@@ -77,33 +79,40 @@ class HighsSolver:
     def available() -> bool:
         return highspy is not None
 
-    def solve(self, problem: pulp.LpProblem, options: SolveOptions) -> SolveResult:
+    def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult:
+        """Solve `problem`; a PuLP problem also gets its solution written back onto it."""
         t0 = time.perf_counter()
         version = "unknown"
         try:
+            pulp_parts = None
+            if isinstance(problem, pulp.LpProblem):
+                matrix, cols, rows = from_pulp(problem)
+                pulp_parts = (cols, rows)
+            else:
+                matrix = problem
             h = _new_highs()
             version = h.version()
-            self._configure(h, options)
-            cols, rows, is_mip = _build(h, problem)
-            if options.warm_start:
-                _set_start(h, cols, options.warm_start)
-            t_run = time.perf_counter()
+            self._configure(h, options, matrix)
+            h.passModel(_highs_lp(matrix))
+            if options.warm_start is not None:
+                _set_start(h, matrix, options.warm_start)
+            if options.progress is not None:
+                _watch(h, options.progress, matrix.maximize)
             run_status = h.run()
-            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible:
+            if h.getModelStatus() == highspy.HighsModelStatus.kInfeasible and matrix.is_mip:
                 # HiGHS 1.16's presolve has called feasible MIPs infeasible (found by the property
                 # tests): confirm without it before telling a user there is no plan
                 log.info("highs: infeasible; confirming with presolve off")
                 h.setOptionValue("presolve", "off")
                 h.clearSolver()
                 run_status = h.run()
-            log.debug("highs: built in %.3fs, ran in %.3fs", t_run - t0, time.perf_counter() - t_run)
-            return self._result(h, problem, cols, rows, is_mip, options, version, t0, run_status)
+            return self._result(h, matrix, pulp_parts, options, version, t0, run_status)
         except Exception as exc:  # noqa: BLE001 - any solver failure is reported, not raised
             log.exception("highs: solve failed")
             return error_result(self.name, version, time.perf_counter() - t0, f"{type(exc).__name__}: {exc}")
 
     @staticmethod
-    def _configure(h, o: SolveOptions) -> None:
+    def _configure(h, o: SolveOptions, matrix: MatrixProblem) -> None:
         if o.msg or o.log_path:
             h.setOptionValue("output_flag", True)
             h.setOptionValue("log_to_console", bool(o.msg))
@@ -118,140 +127,104 @@ class HighsSolver:
         if o.threads is not None:
             h.setOptionValue("threads", int(o.threads))
             _use_threads(int(o.threads))
+        for key, value in (o.highs_options or {}).items():
+            h.setOptionValue(key, value)
+        top = float(np.abs(matrix.cost).max(initial=0.0))
+        if not matrix.is_mip and top > LP_COST_SCALE:
+            # an LP with USD costs (up to ~1e7 per MW): HiGHS warns of excessive costs and its
+            # simplex ran twice as fast (36 -> 19 s on the 100-site rung) with costs scaled to ~1e2
+            h.setOptionValue("user_objective_scale", -int(np.floor(np.log2(top / LP_COST_SCALE))))
 
-    def _result(self, h, problem, cols, rows, is_mip, options, version, t0, run_status) -> SolveResult:
+    def _result(self, h, matrix: MatrixProblem, pulp_parts, options, version, t0, run_status) -> SolveResult:
         model_status = h.getModelStatus()
         message = h.modelStatusToString(model_status)
         if run_status == highspy.HighsStatus.kError:
             message += " (HiGHS run returned an error; see its log)"
         kind = _status_map().get(model_status, "error")
-        if kind == "infeasible_or_unbounded" or (kind == "unbounded" and is_mip):
-            kind, message = _infeasible_or_unbounded(h, len(cols), message)
+        if kind == "infeasible_or_unbounded" or (kind == "unbounded" and matrix.is_mip):
+            kind, message = _infeasible_or_unbounded(h, matrix.num_cols, message)
         info = h.getInfo()
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         objective = bound = None
-        values: dict[str, float] = {}
-        status = {
-            "infeasible": SolveStatus.INFEASIBLE,
-            "unbounded": SolveStatus.UNBOUNDED,
-            "error": SolveStatus.ERROR,
-        }.get(kind)
+        x = None
+        status = {"infeasible": SolveStatus.INFEASIBLE, "unbounded": SolveStatus.UNBOUNDED,
+                  "error": SolveStatus.ERROR}.get(kind)
         if kind == "empty":  # no columns: only the objective constant, rows must hold at 0
-            feasible = all(lb <= 0 <= ub for lb, ub in map(_row_bounds, rows))
+            feasible = bool(np.all((matrix.row_lower <= 0) & (0 <= matrix.row_upper)))
             status = SolveStatus.OPTIMAL if feasible else SolveStatus.INFEASIBLE
-            objective = bound = _objective_constant(problem)
+            objective = bound = matrix.offset
+            x = np.zeros(0)
         elif kind in ("optimal", "limit") or (kind == "error" and has_solution):
             if has_solution:
                 status = SolveStatus.OPTIMAL if kind == "optimal" else SolveStatus.FEASIBLE
                 objective = info.objective_function_value
-                values = _write_back(h, cols, rows)
+                x = np.asarray(h.getSolution().col_value, dtype=float)
             else:
                 status = SolveStatus.NO_SOLUTION if kind == "limit" else SolveStatus.ERROR
-            if is_mip:
+            if matrix.is_mip:
                 bound = info.mip_dual_bound
             elif kind == "optimal":
                 bound = objective  # an optimal LP proves its own objective
-        return make_result(
-            status=status,
-            solver=self.name,
-            solver_version=version,
-            maximize=is_max(problem),
-            objective=objective,
-            bound=bound,
-            rel_gap=options.rel_gap,
-            solve_seconds=time.perf_counter() - t0,
-            message=message,
-            values=values,
-        )
+        values = _write_back(h, *pulp_parts) if pulp_parts is not None and x is not None and len(x) else {}
+        return make_result(status=status, solver=self.name, solver_version=version, maximize=matrix.maximize,
+                           objective=objective, bound=bound, rel_gap=options.rel_gap,
+                           solve_seconds=time.perf_counter() - t0, message=message, values=values, x=x)
 
 
-def _objective_constant(problem) -> float:
-    return float(problem.objective.constant) if problem.objective is not None else 0.0
+def _highs_lp(p: MatrixProblem):
+    """The HighsLp of a MatrixProblem (row-wise matrix, as built)."""
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = p.num_cols, p.num_rows
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = p.cost, p.col_lower, p.col_upper
+    lp.row_lower_, lp.row_upper_ = p.row_lower, p.row_upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = p.num_cols, p.num_rows
+    lp.a_matrix_.start_ = p.starts.astype(np.int32)
+    lp.a_matrix_.index_ = p.index.astype(np.int32)
+    lp.a_matrix_.value_ = p.value
+    lp.sense_ = highspy.ObjSense.kMaximize if p.maximize else highspy.ObjSense.kMinimize
+    lp.offset_ = float(p.offset)
+    if p.is_mip:
+        kinds = (highspy.HighsVarType.kContinuous, highspy.HighsVarType.kInteger)
+        lp.integrality_ = [kinds[int(b)] for b in p.integer]
+    return lp
 
 
-def _row_bounds(c) -> tuple[float, float]:
-    """(lower, upper) of a constraint row; PuLP keeps the right-hand side as ``-constant``."""
-    sense, rhs = c.sense, -c.constant
-    return (-np.inf if sense == pulp.LpConstraintLE else rhs), (np.inf if sense == pulp.LpConstraintGE else rhs)
-
-
-def _var_key(cols):
-    """Cheapest identity of a variable: PuLP 4 wraps its Rust variables afresh on every
-    access (stable ``.id``); PuLP 3 hands out the same Python objects (``id()``)."""
-    return operator.attrgetter("id") if cols and hasattr(type(cols[0]), "id") else id
-
-
-def _build(h, problem) -> tuple[list, list, bool]:
-    """Pass the problem to HiGHS with one addCols and one addRows call."""
-    problem.checkDuplicateVars()  # values are keyed by name
-    cols = problem_columns(problem)
-    rows = list(problem.constraints())
-    key = _var_key(cols)
-    col_of = {key(v): j for j, v in enumerate(cols)}
-    n = len(cols)
-
-    objective = problem.objective
-    cost = np.zeros(n)
-    if objective is not None:
-        for v, a in objective.items():
-            cost[col_of[key(v)]] += a
-    inf = np.inf
-    lower = np.array([-inf if v.lowBound is None else v.lowBound for v in cols], dtype=np.float64)
-    upper = np.array([inf if v.upBound is None else v.upBound for v in cols], dtype=np.float64)
-    integer = np.array([j for j, v in enumerate(cols) if v.cat == pulp.LpInteger], dtype=np.int32)
-    no_int = np.zeros(0, dtype=np.int32)
-    h.addCols(n, cost, lower, upper, 0, no_int, no_int, np.zeros(0))
-    if len(integer):
-        h.changeColsIntegrality(len(integer), integer, np.full(len(integer), highspy.HighsVarType.kInteger))
-    if is_max(problem):
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-    h.changeObjectiveOffset(float(objective.constant) if objective is not None else 0.0)
-    top = float(np.abs(cost).max(initial=0.0))
-    if not len(integer) and top > LP_COST_SCALE:
-        # an LP with USD costs (up to ~1e7 per MW): HiGHS warns of excessive costs and its
-        # simplex ran twice as fast (36 -> 19 s on the 100-site rung) with costs scaled to ~1e2
-        h.setOptionValue("user_objective_scale", -int(np.floor(np.log2(top / LP_COST_SCALE))))
-
-    starts: list[int] = []
-    index: list[int] = []
-    coef: list[float] = []
-    for c in rows:
-        starts.append(len(index))
-        for v, a in c.items():
-            if a != 0:
-                index.append(col_of[key(v)])
-                coef.append(a)
-    lower_row, upper_row = zip(*map(_row_bounds, rows)) if rows else ((), ())
-    h.addRows(
-        len(rows),
-        np.array(lower_row, dtype=np.float64),
-        np.array(upper_row, dtype=np.float64),
-        len(index),
-        np.array(starts, dtype=np.int32),
-        np.array(index, dtype=np.int32),
-        np.array(coef, dtype=np.float64),
-    )
-    return cols, rows, bool(len(integer))
-
-
-def _set_start(h, cols, warm_start: dict[str, float]) -> None:
-    """Hand HiGHS a (possibly partial) MIP start keyed by variable name."""
-    col_of = {v.name: j for j, v in enumerate(cols)}
-    unknown = sorted(set(warm_start) - set(col_of))
-    if unknown:
-        log.warning("highs: warm start ignores %d unknown variable(s), e.g. %s", len(unknown), unknown[:3])
-    known = [(col_of[k], float(x)) for k, x in warm_start.items() if k in col_of]
-    if not known:
+def _set_start(h, p: MatrixProblem, warm_start) -> None:
+    """Hand HiGHS a (possibly partial) MIP start: a column array (NaN: unknown) or names -> values."""
+    if isinstance(warm_start, np.ndarray):
+        idx = np.flatnonzero(~np.isnan(warm_start)).astype(np.int32)
+        val = warm_start[idx].astype(np.float64)
+    else:
+        col_of = {name: j for j, name in enumerate(p.col_names())}
+        unknown = sorted(set(warm_start) - set(col_of))
+        if unknown:
+            log.warning("highs: warm start ignores %d unknown variable(s), e.g. %s", len(unknown), unknown[:3])
+        known = [(col_of[k], float(x)) for k, x in warm_start.items() if k in col_of]
+        idx = np.array([j for j, _ in known], dtype=np.int32)
+        val = np.array([x for _, x in known], dtype=np.float64)
+    if not len(idx):
         return
-    idx = np.array([j for j, _ in known], dtype=np.int32)
-    val = np.array([x for _, x in known], dtype=np.float64)
-    try:
-        status = h.setSolution(len(idx), idx, val)
-    except TypeError:  # highspy before the sparse overload
-        log.warning("highs: this highspy cannot take a partial start; warm start skipped")
-        return
-    if status == highspy.HighsStatus.kError:
+    if h.setSolution(len(idx), idx, val) == highspy.HighsStatus.kError:
         log.warning("highs: warm start rejected")
+
+
+def _watch(h, progress, maximize: bool) -> None:
+    """Report the MIP search to `progress(event)` from HiGHS's logging and solution callbacks:
+    event = {"elapsed_s", "objective" (incumbent), "bound", "gap"} in the problem's own sense."""
+    cb = highspy.cb.HighsCallbackType
+
+    def report(callback_type, message, data_out, data_in, user_data):  # noqa: ARG001 - HiGHS's signature
+        objective = data_out.objective_function_value
+        bound = data_out.mip_dual_bound
+        finite = np.isfinite([objective, bound])
+        gap = abs(bound - objective) / max(1e-9, abs(objective)) if finite.all() else None
+        progress({"elapsed_s": data_out.running_time, "objective": objective if finite[0] else None,
+                  "bound": bound if finite[1] else None, "gap": gap})
+
+    h.setCallback(report, None)
+    for kind in (cb.kCallbackMipImprovingSolution, cb.kCallbackMipLogging):
+        h.startCallback(kind)
 
 
 def _infeasible_or_unbounded(h, n_cols: int, message: str) -> tuple[str, str]:

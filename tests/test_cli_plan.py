@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from planner import load_portfolio
 from planner.cli import app
-from planner.plan import STREAMS
+from planner.model.finance import STREAMS
 from planner.testing.synthetic import random_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,9 +166,9 @@ def test_crash_while_writing_leaves_previous_output_untouched(whitefiber, tmp_pa
     def boom(plan):
         raise RuntimeError("disk full")
 
-    import planner.plots
+    import planner.report.plots
 
-    monkeypatch.setattr(planner.plots, "buildout", boom)
+    monkeypatch.setattr(planner.report.plots, "buildout", boom)
     result = CliRunner().invoke(app, ["plan", str(_small_portfolio(tmp_path)), "--out", str(target)])
     assert result.exit_code != 0
     assert _snapshot(target) == before

@@ -16,12 +16,13 @@ import yaml
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 
-from planner import decompose, planning, portfolio_from_dict
+from planner import portfolio_from_dict
+from planner.solve import decompose, planning
 from planner.inputs import prepare
 from planner.model import build_model
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from planner.testing import strategies as S
-from planner.validate import validate
+from planner.results.validator import validate
 from solvers import SolveOptions, get_solver
 
 TOL = 1e-6
@@ -32,7 +33,7 @@ def load(d: dict):
 
 
 def optimum(m) -> float:
-    r = get_solver("highs").solve(m.prob, SolveOptions(rel_gap=1e-9))
+    r = get_solver("highs").solve(m.problem, SolveOptions(rel_gap=1e-9))
     assert r.status.value == "optimal", r
     return float(r.objective)
 
@@ -79,11 +80,11 @@ def test_one_site_with_its_tenants_whole_is_the_whole_model(d):
     commitments, gives the whole model's optimum (checks the tenant arrays of site_inputs)."""
     ins = prepare(load(d))
     m = build_model(ins)
-    pieces = [decompose.Piece(k, float(ins.tenant_mw[k]), periods, bool(ins.tenant_committed[k]))
-              for k, (_, periods) in enumerate(m.starts)]
-    site = build_model(decompose.site_inputs(ins, 0, pieces, ins.cloud_max_it_mw))
-    r_whole = get_solver("highs").solve(m.prob, SolveOptions(rel_gap=1e-9))
-    r_site = get_solver("highs").solve(site.prob, SolveOptions(rel_gap=1e-9))
+    pieces = [decompose.Piece(k, float(ins.tenant.mw[k]), ins.tenant.starts(k, ins.T), bool(ins.tenant.committed[k]))
+              for k in range(ins.tenant.K)]
+    site = build_model(decompose.site_inputs(ins, 0, pieces, ins.op.cloud_max_it_mw))
+    r_whole = get_solver("highs").solve(m.problem, SolveOptions(rel_gap=1e-9))
+    r_site = get_solver("highs").solve(site.problem, SolveOptions(rel_gap=1e-9))
     assert r_whole.status == r_site.status
     if r_whole.has_solution:
         assert r_site.objective == pytest.approx(r_whole.objective, rel=1e-6, abs=1.0)
@@ -97,7 +98,7 @@ def check_decomposed_plan(d: dict, whole: planning.Plan | None = None, lp: bool 
         p = planning.plan(load(d), gap=1e-6, bau=False, method="decompose")
     assert not p.violations and not validate(p.inputs, p.decisions)
     ins = p.inputs
-    assert all(p.decisions.tenant_start[k] is not None for k in np.nonzero(ins.tenant_committed)[0])
+    assert all(p.decisions.tenant_start[k] is not None for k in np.nonzero(ins.tenant.committed)[0])
     slack = 1e-6 * max(1.0, abs(p.npv_usd)) + 1.0
     if lp or "site decomposition" not in p.solve["message"]:
         assert p.solve["bound"] is not None and p.solve["bound"] >= p.npv_usd - slack
@@ -153,9 +154,9 @@ def test_split_tenant_pieces_add_up_to_the_offer():
     pf = load(d)
     ins = prepare(pf)
     m = build_model(ins)
-    lp = decompose._relaxation(m, get_solver("highs"), SolveOptions())
+    lp = decompose.relaxation(m, get_solver("highs"), SolveOptions())
     assert lp.status.value == "optimal"
-    pieces = [p for ps in decompose.round_tenants(m, lp.values) for p in ps]
+    pieces = [p for ps in decompose.round_tenants(m, lp.x) for p in ps]
     assert len(pieces) == 2 and sum(p.mw for p in pieces) == pytest.approx(70.0)
     assert len({int(p.starts[0]) for p in pieces}) == 1 and all(len(p.starts) == 1 for p in pieces)
     p = planning.plan(pf, bau=False, method="decompose")
@@ -194,8 +195,8 @@ def test_a_committed_tenant_its_site_cannot_serve_moves_to_the_next(monkeypatch,
                            start_earliest="2028-01-01", start_latest="2028-06-01")]
     pf = load(portfolio_dict("move", sites, tenants, periods=12))
     monkeypatch.setattr(decompose, "LP_MAX_VARIABLES", 0)
-    monkeypatch.setattr(decompose, "_site_rank", lambda m, k, lp: np.arange(len(m.inputs.tenant_sites[k])))
-    with caplog.at_level(logging.INFO, logger="planner.decompose"):
+    monkeypatch.setattr(decompose.guide, "site_rank", lambda m, k, lp: np.arange(len(m.inputs.tenant.sites(k))))
+    with caplog.at_level(logging.INFO, logger="planner.solve.decompose"):
         p = planning.plan(pf, bau=False, method="decompose")
     assert "site s0 cannot serve anchor: offered to the next eligible site" in caplog.text
     assert not p.violations and "the sites' plans assembled" in p.solve["message"]
@@ -209,7 +210,7 @@ def test_merit_order_places_a_tenant_whose_window_opened_before_the_horizon(monk
     d["tenants"] = d["tenants"][1:]  # option-a may start from 2028-01: two quarters before
     pf = load(d)
     ins = prepare(pf)
-    assert ins.tenant_starts[0].min() < 0
+    assert ins.tenant.first[0] < 0
     m, sites = build_model(ins), np.arange(ins.S)
     early, late = decompose.it_capacity(m, sites, 0), decompose.it_capacity(m, sites, ins.T - 2)
     assert not np.array_equal(early, late)  # halls take time to build
@@ -230,12 +231,12 @@ def test_whole_milp_improves_the_decomposed_plan_when_time_is_left(monkeypatch):
 
 def test_auto_decomposes_only_large_portfolios_without_budget(caplog):
     ins = prepare(load(small_portfolio()))
-    many = dataclasses.replace(ins, site_ids=[f"s{i}" for i in range(decompose.DECOMPOSE_SITES + 1)])
+    many = ins.select_sites(np.zeros(decompose.DECOMPOSE_SITES + 1, dtype=int))  # site 0, 61 times
     assert not planning._decompose(ins, "auto", None)
     assert planning._decompose(ins, "decompose", None)
     assert planning._decompose(many, "auto", None)
     assert not planning._decompose(many, "milp", None)
-    budget = dataclasses.replace(many, budget_usd_per_period=1e9)
+    budget = dataclasses.replace(many, op=dataclasses.replace(many.op, budget_usd_per_period=1e9))
     with caplog.at_level(logging.WARNING):
         assert not planning._decompose(budget, "auto", None)
     assert "capex budget" in caplog.text

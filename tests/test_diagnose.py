@@ -131,7 +131,7 @@ def test_land_shortfall_amount(diagnoses):
     [s] = diagnoses["land"].shortfalls
     ins = prepare(_load(CASES["land"][0]))
     hand = 3 * HALL_M2 - (math.sqrt(5000) - 20) ** 2
-    assert s.max_amount == pytest.approx(3 * HALL_M2 - ins.free_area_m2[0], rel=1e-6)
+    assert s.max_amount == pytest.approx(3 * HALL_M2 - ins.site.free_area_m2[0], rel=1e-6)
     assert s.max_amount == pytest.approx(hand, rel=0.05)
     assert s.unit == "m2"
 

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from planner import plan, portfolio_from_dict
-from planner.plan import capex_by_period
+from planner.results.cashflows import capex_by_period
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 HOURS = 8760.0
@@ -435,7 +435,7 @@ def test_land_buildings_binds():
     gpu = rack("liq", 100, "liquid", gpus=2, gpu_hour_usd=10.0)
     cat = catalog(racks=[gpu, rack("air", 50, "air")], halls=[hall(kind="conversion", capex_usd_per_mw_it=0.1e6)])
     p = solve(portfolio([_converting_site()], cat=cat))
-    area = p.inputs.building_area_m2[0]
+    area = p.inputs.site.building_area_m2[0]
     assert area == pytest.approx(2500, rel=0.01)
     halls = math.floor(area / HALL_M2)
     assert halls == 2
@@ -451,7 +451,7 @@ def test_land_buildable_binds():
     cat = catalog(racks=[gpu, rack("air", 50, "air")])
     p = solve(portfolio([site("s1", contract_mw=50, parcel_m2=5000)], cat=cat))
     hand = (math.sqrt(5000) - 20) ** 2
-    assert p.inputs.free_area_m2[0] == pytest.approx(hand, rel=0.01)
+    assert p.inputs.site.free_area_m2[0] == pytest.approx(hand, rel=0.01)
     np.testing.assert_array_equal(p.decisions.halls[0, 0], math.floor(hand / HALL_M2))
     assert p.decisions.cloud_mw(p.inputs)[0, 0].max() == pytest.approx(20.0)
 
@@ -462,7 +462,7 @@ def test_mining_housing_binds():
     cat = catalog(halls=[hall(kind="conversion")])
     offers = [tenant("t1", ["s1"], it_mw=5, committed=True, start_earliest="2027-01-01")]
     p = solve(portfolio([_converting_site()], offers, cat=cat))
-    density = 10 / p.inputs.building_area_m2[0]
+    density = 10 / p.inputs.site.building_area_m2[0]
     assert p.decisions.tenant_start == [1]
     np.testing.assert_array_equal(p.decisions.halls[0, 0], [0, 1, 1, 1])
     np.testing.assert_allclose(p.decisions.mining_mw[0], [10, *(3 * [10 - density * HALL_M2])], atol=1e-6)

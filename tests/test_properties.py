@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pulp
 import pytest
 import shapely
 import yaml
@@ -38,17 +37,17 @@ from hypothesis.errors import InvalidArgument
 
 import planner.describe.geometry as geometry
 import planner.describe.loading as loading
-import planner.model.core as core
-import planner.planning as planning
+import planner.model.builder as builder
+import planner.solve.planning as planning
 from planner import InputError, Plan, load_portfolio, portfolio_from_dict
 from planner.describe.geometry import geodesic_area_m2
 from planner.model import build_model
-from planner.plan import Decisions
+from planner.results.decisions import Decisions
 from planner.testing.synthetic import land_dict as synthetic_land
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from planner.testing import strategies as S
-from planner.validate import validate
-from solvers import SolveOptions, SolveStatus, get_solver
+from planner.results.validator import validate
+from solvers import MatrixProblem, SolveOptions, SolveStatus, get_solver
 from solvers.base import ABS_GAP_TOL
 
 GAP = 1e-6
@@ -144,11 +143,11 @@ def assert_same_optimum(a: Plan, b: Plan, what: str) -> None:
 def hpc_at(p: Plan, s: int) -> dict[str, float]:
     """What HPC a plan puts at site s (all zero: none)."""
     ins, d = p.inputs, p.decisions
-    leased = sum(float(x[list(ins.tenant_sites[k]).index(s)].sum()) for k, x in enumerate(d.lease_mw)
-                 if s in ins.tenant_sites[k])
+    leased = sum(float(x[list(ins.tenant.sites(k)).index(s)].sum()) for k, x in enumerate(d.lease_mw)
+                 if s in ins.tenant.sites(k))
     return {
         "it_mw": float(d.occupied_mw(ins)[s].sum()),
-        "new_halls": float((d.halls[s] - ins.existing_halls[s][:, None]).sum()),
+        "new_halls": float((d.halls[s] - ins.site.existing_halls[s][:, None]).sum()),
         "racks_bought": float(d.gpu_racks[s].sum()),
         "leased_mw": leased,
     }
@@ -157,20 +156,14 @@ def hpc_at(p: Plan, s: int) -> dict[str, float]:
 def solve_relaxation(ins) -> float:
     """Objective of the LP relaxation of the planning model (every variable continuous)."""
     m = build_model(ins, "plan")
-    relax(m)
-    r = get_solver("highs").solve(m.prob, SolveOptions(rel_gap=GAP))
+    r = get_solver("highs").solve(relax(m), SolveOptions(rel_gap=GAP))
     assert r.status is SolveStatus.OPTIMAL, f"LP relaxation: {r.status} {r.message}"
     return float(r.objective)
 
 
-def relax(m) -> None:
-    for v in m.prob.variables():
-        v.cat = pulp.LpContinuous
-
-
-def objective_at(prob: pulp.LpProblem, values: dict[str, float]) -> float:
-    obj = prob.objective
-    return float(sum(c * values.get(v.name, 0.0) for v, c in obj.items()) + obj.constant)
+def relax(m) -> MatrixProblem:
+    """The model's LP relaxation: every integer variable continuous."""
+    return m.problem.relaxed()
 
 
 def to_yaml(d: dict[str, Any]) -> str:
@@ -288,10 +281,10 @@ def check_lp_bound(d: dict[str, Any]) -> None:
 def check_gap_consistent(d: dict[str, Any]) -> None:
     # the solver adapter, on the planning model: objective = the objective at the values
     ins = planning.prepare(load(d))
-    m = build_model(ins, "plan", integer_gpus=True)
-    r = get_solver("highs").solve(m.prob, SolveOptions(rel_gap=GAP))
+    m = build_model(ins, "plan", integer_racks=True)
+    r = get_solver("highs").solve(m.problem, SolveOptions(rel_gap=GAP))
     assert r.has_solution, r
-    at = objective_at(m.prob, r.values)
+    at = m.problem.objective_at(r.x)
     assert math.isclose(at, r.objective, rel_tol=1e-9, abs_tol=1e-3), f"objective {r.objective} but {at} at its values"
     _gap_rules(r.objective, r.bound, r.gap, r.status.value)
     # the plan: its solve summary, and the gap it reports against the whole-rack NPV
@@ -869,15 +862,21 @@ def patch_inputs(mp: pytest.MonkeyPatch, change) -> None:
     mp.setattr(planning, "prepare", lambda pf: change(prepare(pf)))
 
 
+def arrays(ins, group: str, **changes):
+    """`ins` with arrays of one input group replaced."""
+    return dataclasses.replace(ins, **{group: dataclasses.replace(getattr(ins, group), **changes)})
+
+
 def drop_family(mp: pytest.MonkeyPatch, family: str) -> None:
     """A broken model: constraints of `family` are never added."""
-    add = core.Model.add
+    constrain = builder.ModelBuilder.constrain
 
     def without(self, fam, *args, **kwargs):
         if fam != family:
-            add(self, fam, *args, **kwargs)
+            return constrain(self, fam, *args, **kwargs)
+        return None
 
-    mp.setattr(core.Model, "add", without)
+    mp.setattr(builder.ModelBuilder, "constrain", without)
 
 
 def wrap_land(mp: pytest.MonkeyPatch, change) -> None:
@@ -911,9 +910,7 @@ def test_mutation_bau_catches_a_plan_model_that_stops_mining(monkeypatch):
         def no_mining(ins, mode="plan", **kw):
             model = build(ins, mode, **kw)
             if mode == "plan":
-                for v in model.v["mining_mw"].ravel():
-                    if v is not None:
-                        v.upBound = 0.0
+                model.problem.col_upper[model.mining.mw.columns()] = 0.0
             return model
 
         m.setattr(planning, "build_model", no_mining)
@@ -928,24 +925,24 @@ def test_mutation_more_power_catches_inverted_contract_mw(monkeypatch):
     d["sites"][0]["power_contracts"][0]["mw"] = 20.0  # too little for tA (25 MW gross) at s0
     d["sites"][0]["interconnect"]["mw"] = 100.0
     mutant(check_more_power, (d, 0, 2.0), monkeypatch,  # broken: 800 / MW, so 20 -> 40 MW and 40 -> 20 MW
-           lambda m: patch_inputs(m, lambda ins: dataclasses.replace(
-               ins, contract_mw=np.where(ins.contract_mw > 0, 800.0 / np.maximum(ins.contract_mw, 1e-9), 0.0))),
+           lambda m: patch_inputs(m, lambda ins: arrays(
+               ins, "contract", mw=np.where(ins.contract.mw > 0, 800.0 / np.maximum(ins.contract.mw, 1e-9), 0.0))),
            "optimum fell")
 
 
 def test_mutation_more_land_catches_inverted_areas(monkeypatch):
     mutant(check_more_land, (land_case(), 0, "setback", 1.0), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: dataclasses.replace(
-               ins, building_area_m2=np.maximum(0.0, 12_000.0 - ins.building_area_m2),
-               free_area_m2=np.maximum(0.0, 12_000.0 - ins.free_area_m2))),
+           lambda m: patch_inputs(m, lambda ins: arrays(
+               ins, "site", building_area_m2=np.maximum(0.0, 12_000.0 - ins.site.building_area_m2),
+               free_area_m2=np.maximum(0.0, 12_000.0 - ins.site.free_area_m2))),
            "optimum fell")
 
 
 def test_mutation_lease_rate_catches_inverted_revenue(monkeypatch):
     mutant(check_higher_lease_rate, (fixed_portfolio(), 0, 2.0), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: dataclasses.replace(
-               ins, lease_rev_usd_per_mw=[np.where(r > 0, 1e12 / np.maximum(r, 1e-9), 0.0)
-                                          for r in ins.lease_rev_usd_per_mw])),
+           lambda m: patch_inputs(m, lambda ins: arrays(
+               ins, "tenant", lease_rev_usd_per_mw=np.where(ins.tenant.lease_rev_usd_per_mw > 0, 1e12 / np.maximum(
+                   ins.tenant.lease_rev_usd_per_mw, 1e-9), 0.0))),
            "optimum fell")
 
 
@@ -954,22 +951,22 @@ def test_mutation_extra_tenant_catches_forced_offers(monkeypatch):
     d["tenants"] = []
     offer = fixed_tenant("free", ["s1"], 10.0, 0.0, "2026-04-01", "2026-12-01", power="included")
     mutant(check_extra_tenant, (d, offer), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: dataclasses.replace(
-               ins, tenant_committed=np.ones_like(ins.tenant_committed))),
+           lambda m: patch_inputs(m, lambda ins: arrays(
+               ins, "tenant", committed=np.ones_like(ins.tenant.committed))),
            "optimum fell")
 
 
 def test_mutation_power_price_catches_inverted_prices(monkeypatch):
     mutant(check_higher_power_price, (one_price(fixed_portfolio(), 0), 0, 2.0), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: dataclasses.replace(
-               ins, contract_price=1e4 / np.maximum(ins.contract_price, 1e-9))),
+           lambda m: patch_inputs(m, lambda ins: arrays(
+               ins, "contract", price=1e4 / np.maximum(ins.contract.price, 1e-9))),
            "optimum fell")
 
 
 def _first_site_weak(ins):
-    mw = ins.contract_mw.copy()
-    mw[ins.contract_site == 0] *= 0.3
-    return dataclasses.replace(ins, contract_mw=mw)
+    mw = ins.contract.mw.copy()
+    mw[ins.contract.site == 0] *= 0.3
+    return arrays(ins, "contract", mw=mw)
 
 
 def test_mutation_site_permutation_catches_order_dependence(monkeypatch):
@@ -979,9 +976,9 @@ def test_mutation_site_permutation_catches_order_dependence(monkeypatch):
 
 def test_mutation_tenant_permutation_catches_order_dependence(monkeypatch):
     def first_rich(ins):
-        rev = list(ins.lease_rev_usd_per_mw)
+        rev = ins.tenant.lease_rev_usd_per_mw.copy()
         rev[0] = rev[0] * 3.0
-        return dataclasses.replace(ins, lease_rev_usd_per_mw=rev)
+        return arrays(ins, "tenant", lease_rev_usd_per_mw=rev)
 
     mutant(check_tenant_permutation, (fixed_portfolio(), [1, 0], [[0, 1], [0]]), monkeypatch,
            lambda m: patch_inputs(m, first_rich), "optimum fell")
@@ -989,8 +986,8 @@ def test_mutation_tenant_permutation_catches_order_dependence(monkeypatch):
 
 def test_mutation_renaming_catches_id_dependence(monkeypatch):
     def by_name(ins):
-        factor = np.array([1.0 + len(sid) / 10.0 for sid in ins.site_ids])
-        return dataclasses.replace(ins, mining_rev_usd_per_mw=ins.mining_rev_usd_per_mw * factor[:, None])
+        factor = np.array([1.0 + len(sid) / 10.0 for sid in ins.site.ids])
+        return arrays(ins, "site", mining_rev_usd_per_mw=ins.site.mining_rev_usd_per_mw * factor[:, None])
 
     rename = lambda kind, old: f"{old}-renamed" if kind == "site" else old  # noqa: E731
     mutant(check_renaming, (fixed_portfolio(), rename), monkeypatch, lambda m: patch_inputs(m, by_name), "optimum fell")
@@ -1010,10 +1007,9 @@ def test_mutation_crs_catches_unprojected_measure(monkeypatch):
 
 def test_mutation_lp_bound_catches_a_restriction(monkeypatch):
     def restrict(m):  # not a relaxation: integer variables fixed at their lower bounds
-        for v in m.prob.variables():
-            if v.cat == pulp.LpInteger:
-                v.upBound = v.lowBound
-            v.cat = pulp.LpContinuous
+        p = m.problem
+        upper = np.where(p.integer, p.col_lower, p.col_upper)
+        return p.with_bounds(p.col_lower, upper).relaxed()
 
     mutant(check_lp_bound, (fixed_portfolio(),), monkeypatch,
            lambda m: m.setattr(sys.modules[__name__], "relax", restrict), "below the MILP optimum")
@@ -1038,14 +1034,9 @@ def test_mutation_solver_agreement_catches_a_suboptimal_adapter(monkeypatch):
     solve_cbc = CbcSolver.solve
 
     def no_new_halls(self, problem, options):  # claims optimal after searching a restricted problem
-        saved = [(v, v.upBound) for v in problem.variables() if v.name.startswith("halls_")]
-        for v, _ in saved:
-            v.upBound = v.lowBound
-        try:
-            return solve_cbc(self, problem, options)
-        finally:
-            for v, ub in saved:
-                v.upBound = ub
+        halls = np.array([name.startswith("halls[") for name in problem.col_names()], dtype=bool)
+        upper = np.where(halls, problem.col_lower, problem.col_upper)
+        return solve_cbc(self, problem.with_bounds(problem.col_lower, upper), options)
 
     mutant(check_solvers_agree, (fixed_portfolio(),), monkeypatch,
            lambda m: m.setattr(CbcSolver, "solve", no_new_halls), "optimum fell")
@@ -1102,8 +1093,8 @@ def test_mutation_outside_building_catches_a_lax_tolerance(monkeypatch):
 def test_mutation_no_power_catches_an_ignored_interconnect(monkeypatch):
     def ignore_zero_interconnect(ins):
         contracted = np.zeros((ins.S, ins.T))
-        np.add.at(contracted, ins.contract_site, ins.contract_mw)
-        return dataclasses.replace(ins, interconnect_mw=np.maximum(ins.interconnect_mw, contracted.max(axis=1)))
+        np.add.at(contracted, ins.contract.site, ins.contract.mw)
+        return arrays(ins, "site", interconnect_mw=np.maximum(ins.site.interconnect_mw, contracted.max(axis=1)))
 
     mutant(check_no_power_no_hpc, (fixed_portfolio(), 0, "interconnect"), monkeypatch,
            lambda m: patch_inputs(m, ignore_zero_interconnect), "gets HPC")
@@ -1113,16 +1104,17 @@ def test_mutation_no_land_catches_ignored_setbacks(monkeypatch):
     d = fixed_portfolio()
     d["tenants"][0]["eligible_sites"] = ["s0"]
     mutant(check_no_land_no_hpc, (d, 0, "setback"), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: dataclasses.replace(  # land as if setbacks were ignored
-               ins, building_area_m2=ins.building_area_m2 + 1e4, free_area_m2=ins.free_area_m2 + 1e6)),
+           lambda m: patch_inputs(m, lambda ins: arrays(  # land as if setbacks were ignored
+               ins, "site", building_area_m2=ins.site.building_area_m2 + 1e4, free_area_m2=ins.site.free_area_m2 + 1e6)),
            "gets HPC")
 
 
 def test_mutation_no_tenant_catches_ignored_eligibility(monkeypatch):
     def everywhere(ins):
-        sites = [np.arange(ins.S) for _ in ins.tenant_ids]
-        rev = [np.repeat(r[:1], ins.S, axis=0) for r in ins.lease_rev_usd_per_mw]
-        return dataclasses.replace(ins, tenant_sites=sites, lease_rev_usd_per_mw=rev)
+        ten = ins.tenant
+        first = ten.lease_rev_usd_per_mw[np.arange(ten.K), ten.eligible.argmax(axis=1)]  # [K, T] at its first site
+        rev = np.repeat(first[:, None, :], ins.S, axis=1)
+        return arrays(ins, "tenant", eligible=np.ones_like(ten.eligible), lease_rev_usd_per_mw=rev)
 
     mutant(check_no_tenant_no_hpc, (fixed_portfolio(), 0), monkeypatch, lambda m: patch_inputs(m, everywhere),
            "gets HPC")

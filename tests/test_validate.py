@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 from planner import load_portfolio, plan, portfolio_from_dict
-from planner.plan import Plan, capex_by_period
+from planner.results import Plan
+from planner.results.cashflows import capex_by_period
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
-from planner.validate import validate
+from planner.results.validator import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 WHITEFIBER = ROOT / "sites" / "whitefiber.yaml"
@@ -41,15 +42,15 @@ def _checks(p, mutate) -> tuple[set[str], list]:
 
 
 def _rack(ins, rid):
-    return ins.rack_ids.index(rid)
+    return ins.rack.ids.index(rid)
 
 
 def _cdu(ins, cid):
-    return ins.cdu_ids.index(cid)
+    return ins.cdu.ids.index(cid)
 
 
 def _upgrade(ins, uid):
-    return ins.upgrade_ids.index(f"{SITE}/{uid}")
+    return ins.upgrade.ids.index(f"{SITE}/{uid}")
 
 
 def _start(ins, d):
@@ -74,12 +75,12 @@ def remove_cdu(ins, d):
 
 def upgrade_before_lead(ins, d):
     u = _upgrade(ins, "nc1-to-99")
-    d.upgrades[u, ins.upgrade_lead[u] - 1:] = 1
+    d.upgrades[u, ins.upgrade.lead[u] - 1:] = 1
 
 
 def hall_before_lead(ins, d):
     h = int(np.nonzero(d.halls[0, :, -1])[0][0])
-    d.halls[0, h, ins.hall_lead[h] - 1:] = d.halls[0, h, -1]
+    d.halls[0, h, ins.hall.lead[h] - 1:] = d.halls[0, h, -1]
 
 
 def halls_decrease(ins, d):  # one more hall for a quarter, then back: room for it, but irreversible
@@ -139,7 +140,7 @@ def test_violation_amounts(whitefiber):
     ins, d = whitefiber.inputs, whitefiber.decisions
     _, found = _checks(whitefiber, exceed_power)
     occ = d.occupied_mw(ins)[0, :, 4]
-    gross = float((ins.pue_hpc[0] * occ).sum()) + 0.142 * 1.25
+    gross = float((ins.site.pue_hpc[0] * occ).sum()) + 0.142 * 1.25
     power = [v for v in found if v.check == "power_contract" and v.period == "2027Q1"][0]
     assert power.excess == pytest.approx(gross - 99.0, abs=1e-6)
     _, found = _checks(whitefiber, under_serve)

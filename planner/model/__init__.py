@@ -1,45 +1,96 @@
-"""The planning MILP, assembled from one module per concern (see each module's docstring).
+"""Stage 3, model: the planning MILP, assembled from one module per concern.
 
-Order matters only for data flow: mining and hpc create the load variables that power,
-cooling and land bound, and finance assembles the objective from every module's terms.
+Each ``define_*`` adds its variables and constraint families to one
+:class:`~planner.model.builder.ModelBuilder` and returns what the next concerns need (its
+variables, the IT it provides or the capacity it bounds, its cash flows): the hand-offs are
+return values, so the build order is the data flow written out in :func:`build_model`.
+The maths of each family is in its module's docstring; every family is registered in
+planner.model.registry.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 
 from planner.inputs import Inputs
-from planner.model.cooling import define_cooling
-from planner.model.core import ConstraintInfo, Model, lin, values
-from planner.model.finance import define_finance
-from planner.model.hpc import define_hpc
+from planner.model.algebra import LinExpr
+from planner.model.builder import ModelBuilder
+from planner.model.cloud import Cloud, define_cloud
+from planner.model.cooling import Cooling, define_cooling
+from planner.model.finance import collect_flows, define_budget, define_concentration, npv
+from planner.model.halls import Halls, define_hall_it, define_halls
 from planner.model.land import define_land
-from planner.model.mining import define_mining
-from planner.model.power import define_power
+from planner.model.mining import Mining, define_mining
+from planner.model.power import Power, define_power
+from planner.model.tenants import Leases, define_hpc_site_link, define_leases, it_in_use
+from solvers.problem import MatrixProblem
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ConstraintInfo", "Model", "build_model", "lin", "values"]
+MODES = ("plan", "bau")
 
 
-def build_model(inputs: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None,
-                integer_gpus: bool = False, slack_scale: dict[str, float] | None = None) -> Model:
-    """Build the MILP. mode "plan": every option open; "bau": business as usual, every site
-    keeps mining with no new HPC (halls fixed at what exists, no tenants, no GPUs).
-    `elastic` (family -> penalty per unit) relaxes those constraint families with penalised
-    slack, `slack_scale` (family -> units per slack unit) keeps that slack well scaled."""
-    if mode not in ("plan", "bau"):
-        raise ValueError(f"mode must be 'plan' or 'bau', not {mode!r}")
+@dataclass
+class Model:
+    """The MILP as arrays, the variables of every concern, and the NPV's cash flows by stream."""
+
+    inputs: Inputs
+    mode: str
+    builder: ModelBuilder
+    problem: MatrixProblem
+    mining: Mining
+    halls: Halls
+    cloud: Cloud
+    leases: Leases
+    power: Power
+    cooling: Cooling
+    flows: dict[str, LinExpr]
+    build_seconds: float
+
+    @property
+    def bau(self) -> bool:
+        return self.mode == "bau"
+
+
+def labels(ins: Inputs) -> dict[str, list[str]]:
+    """Labels of every dimension, for row and column names."""
+    return {"site": ins.site.ids, "period": ins.time.labels, "rack": ins.rack.ids, "hall": ins.hall.ids,
+            "cdu": ins.cdu.ids, "contract": ins.contract.ids, "upgrade": ins.upgrade.ids, "tenant": ins.tenant.ids,
+            "start": [ins.time.label(t) for t in ins.starts.periods]}
+
+
+def build_model(ins: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None,
+                integer_racks: bool = False, slack_scale: dict[str, float] | None = None) -> Model:
+    """The MILP. mode "plan": every option open; "bau": business as usual, every site keeps mining
+    with no new HPC (halls fixed at what exists, no tenants, no GPUs). `elastic` (family -> penalty
+    per unit) relaxes those families with penalised slack (diagnosis), `slack_scale` (family ->
+    units per slack unit) keeps that slack well scaled; `integer_racks` makes self-operated rack
+    purchases integer (the whole-rack step)."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     start = time.perf_counter()
-    m = Model(inputs, mode, integer_gpus, elastic, slack_scale or {})
-    define_mining(m)
-    define_hpc(m)
-    define_power(m)
-    define_cooling(m)
-    define_land(m)
-    define_finance(m)
-    m.build_seconds = time.perf_counter() - start
-    logger.info("built %s model: %d variables, %d constraints in %.2f s", mode, len(m.prob.variables()),
-                m.prob.numConstraints(), m.build_seconds)
-    return m
+    sizes = {**ins.sizes, "start": len(ins.starts.periods)}
+    m = ModelBuilder(f"dcplan_{ins.portfolio.name}_{mode}", sizes, labels(ins), elastic, slack_scale)
+    mining = define_mining(m, ins)
+    halls = define_halls(m, ins, mode)
+    cloud = define_cloud(m, ins, halls.site_it_ub, mode, integer_racks)
+    leases = define_leases(m, ins, mode)
+    define_hpc_site_link(m, ins, leases, halls.hosts)
+    it = it_in_use(ins, cloud.mw, leases)
+    define_hall_it(m, halls, it)
+    power = define_power(m, ins, mining.mw, it)
+    cooling = define_cooling(m, ins, halls.site_it_ub, it)
+    define_land(m, ins, it, cooling.cdus, halls.modules, mining.mw)
+    define_budget(m, ins, halls.spend + cloud.spend + power.spend + cooling.spend)
+    define_concentration(m, ins, leases.revenue, cloud.revenue, mode)
+    flows = collect_flows(mining.flows, halls.flows, cloud.flows, leases.flows, power.flows, cooling.flows)
+    problem = m.problem(npv(ins, flows))
+    seconds = time.perf_counter() - start
+    logger.info("built %s model: %d variables, %d constraints, %d nonzeros in %.2f s", mode, problem.num_cols,
+                problem.num_rows, problem.num_nonzeros, seconds)
+    return Model(ins, mode, m, problem, mining, halls, cloud, leases, power, cooling, flows, seconds)
+
+
+__all__ = ["MODES", "Model", "build_model"]

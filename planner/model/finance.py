@@ -1,43 +1,54 @@
 """Finance: the NPV objective, the capex budget and the tenant concentration cap.
 
-  NPV = sum_t d_t (revenues_t - energy_t - opex_t - capex_t) + d_T-1 residual value + constant,
-collected from the terms each concern module registered (revenues and costs already
-discounted; capex registered undiscounted with its payment period p and discounted here).
-  budget          sum_{terms paid in t} capex <= B                      (each period)
-  concentration   sum_t rev_kt <= cap x (sum_k' sum_t rev_k't + sum_t cloud rev_t)   (each tenant)
-with rev the undiscounted contract revenue (rate x MW, pass-through energy excluded).
-An elastic model (diagnosis) instead maximises - sum_i penalty_i slack_i.
+Every concern hands over its cash flows by stream over (site, period), undiscounted, with capex
+in the period it is paid and the residual value in the last period:
+  NPV = sum_stream sum_{s,t} d_t flow_stream[s,t]
+  budget          sum_s capex[s,t] <= B                                        (each period)
+  concentration   sum_{s,t} rev[k,s,t] <= cap (sum_{k',s,t} rev[k',s,t] + sum_{s,t} cloud[s,t])   (each tenant)
+with rev the undiscounted lease revenue (rate x MW, pass-through energy excluded).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from planner.inputs import Inputs
+from planner.model.algebra import LinExpr, P
+from planner.model.builder import ModelBuilder
 
-from planner.model.core import LE, Model, lin
+STREAMS = ("mining_revenue", "demand_response_credit", "lease_revenue", "power_pass_through", "cloud_revenue",
+           "energy_cost", "coincident_peak_cost", "opex", "capex", "residual_value")
+"""Cash-flow streams, revenues positive and costs negative, as the results report them."""
 
 
-def define_finance(m: Model) -> None:
-    ins = m.inputs
-    if ins.budget_usd_per_period is not None:
-        for tt in range(ins.T):
-            terms = [(v[p == tt], np.asarray(c)[p == tt]) for v, c, p in m.capex_terms]
-            m.add("budget", lin(*terms), LE, ins.budget_usd_per_period - m.capex_constant[tt],
-                  "capex budget (USD)", period=tt)
+def collect_flows(*parts: dict[str, LinExpr]) -> dict[str, LinExpr]:
+    """Stream -> [site, period] cash flow, summed over the concerns that contribute to it."""
+    flows: dict[str, LinExpr] = {}
+    for part in parts:
+        for stream, expr in part.items():
+            if stream not in STREAMS:
+                raise KeyError(f"unknown cash-flow stream {stream!r}")
+            flows[stream] = flows[stream] + expr if stream in flows else expr
+    return flows
 
-    if ins.concentration_cap is not None and m.leases and not m.bau:
-        revenue = [(lease, ins.lease_rev_usd_per_mw[k]) for k, lease in enumerate(m.leases)]
-        cloud = (m.v["cloud_mw"], np.broadcast_to(ins.cloud_rev_usd_per_mw[None], m.v["cloud_mw"].shape))
-        for k, lease in enumerate(m.leases):
-            total = [(v, -ins.concentration_cap * c) for v, c in (*revenue, cloud)]
-            m.add("concentration", lin((lease, ins.lease_rev_usd_per_mw[k]), *total), LE, 0.0,
-                  f"share of HPC revenue (cap {ins.concentration_cap:.0%})", tenant=k)
 
-    if m.elastic is not None:
-        m.prob.setObjective(lin(*[(v, -w) for v, _, w in m.slacks]))
+def npv(ins: Inputs, flows: dict[str, LinExpr]) -> LinExpr:
+    """sum over streams, sites and periods of d_t flow[s,t]."""
+    discount = P(ins.time.discount, "period")
+    total = [(flow * discount).sum() for flow in flows.values()]
+    return sum(total[1:], total[0]) if total else LinExpr.constant(0.0)
+
+
+def define_budget(m: ModelBuilder, ins: Inputs, spend: LinExpr) -> None:
+    """budget: capex paid in each period <= the budget per period (when one is given)."""
+    if ins.op.budget_usd_per_period is not None:
+        m.constrain("budget", spend.sum("site"), "<=", ins.op.budget_usd_per_period)
+
+
+def define_concentration(m: ModelBuilder, ins: Inputs, lease_revenue: LinExpr, cloud_revenue: LinExpr,
+                         mode: str) -> None:
+    """concentration: each tenant's contract revenue <= cap x all HPC revenue (when a cap is given)."""
+    cap = ins.op.concentration_cap
+    if cap is None or mode == "bau" or not ins.tenant.ids:
         return
-    pairs = [(v, c) for v, c in m.objective_terms]
-    for v, c, p in m.capex_terms:
-        pairs.append((v, -np.asarray(c) * ins.discount[np.asarray(p)]))
-    pairs += [(v, np.asarray(c) * ins.discount[-1]) for v, c in m.salvage_terms]
-    constant = -(m.capex_constant * ins.discount).sum() + m.salvage_constant * ins.discount[-1]
-    m.prob.setObjective(lin(*pairs) + float(constant))
+    per_tenant = lease_revenue.sum("site", "period")
+    everything = per_tenant.sum() + cloud_revenue.sum()
+    m.constrain("concentration", per_tenant - everything * cap, "<=", 0.0)

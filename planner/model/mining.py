@@ -1,18 +1,34 @@
 """Mining: the load each site keeps hashing.
 
-Variable: mining[s,t] in [0, fleet_mw_s] (IT MW of ASICs running; mining is interruptible).
-The buildings it runs in shrink as they are converted to HPC halls (see land).
-Objective: + d_t (hashprice_t x PH/s per MW x days_t x uptime + demand-response credit
-           - mining opex) mining[s,t]; its energy is costed in power.
+Variable: mining[s,t] in [0, fleet_mw_s] (IT MW of ASICs running; mining is interruptible),
+only at sites with a fleet. The buildings it runs in shrink as they are converted to HPC
+halls (planner.model.land); its energy is costed in planner.model.power.
+Cash flows [s,t]: mining revenue mine_s,t mining, demand-response credit dr_s,t mining,
+opex -o_mining mining.
 """
 
 from __future__ import annotations
 
-from planner.model.core import Model
+from dataclasses import dataclass
+
+from planner.inputs import Inputs
+from planner.model.algebra import LinExpr, P, Var
+from planner.model.builder import ModelBuilder
 
 
-def define_mining(m: Model) -> None:
-    ins = m.inputs
-    mining = m.var("mining_mw", (ins.S, ins.T), up=ins.fleet_mw[:, None], exists=(ins.fleet_mw > 0)[:, None])
-    value = ins.mining_rev_usd_per_mw + ins.dr_usd_per_mw_period - ins.mining_opex_usd_per_mw_period
-    m.objective(mining, value * ins.discount[None, :])
+@dataclass(frozen=True)
+class Mining:
+    """The mining load and its cash flows."""
+
+    mw: Var  # [site, period]
+    flows: dict[str, LinExpr]
+
+
+def define_mining(m: ModelBuilder, ins: Inputs) -> Mining:
+    """mining[s,t] in [0, fleet_s]; flows: revenue, demand-response credit and opex (module docstring)."""
+    fleet = ins.site.fleet_mw
+    mw = m.var("mining_mw", "site period", upper=P(fleet, "site"), where=P(fleet > 0, "site"))
+    flows = {"mining_revenue": mw * P(ins.site.mining_rev_usd_per_mw, "site period"),
+             "demand_response_credit": mw * P(ins.site.dr_usd_per_mw_period, "site period"),
+             "opex": mw * -ins.op.mining_opex_usd_per_mw_period}
+    return Mining(mw, flows)

@@ -1,61 +1,63 @@
-"""Power: contracted MW, interconnect with upgrades, energy cost with take-or-pay.
+"""Power: contracted MW, interconnect with upgrades, energy bought with take-or-pay.
 
-Capacity (per site s, period t), with gross[s,t] = PUE_m,s mining[s,t] + sum_r PUE_h,sr occupied[s,r,t]
-(HPC power is provisioned for the IT MW leased or self-operated: firm):
-  power_contract   gross[s,t] <= sum_{i at s} MW_i,t                (contracts in force)
-  interconnect     gross[s,t] <= IC_s + sum_{u at s} MW_u upgrade[u,t]
-  upgrade[u,t] in {0,1}, non-decreasing, 0 for t < lead_u; capex paid at t - lead_u.
-Energy (average MW): draw over the site's contracts
-  energy           sum_{i at s} draw[i,t] = uptime PUE_m mining + lf sum_r PUE_h,sr occupied[s,r,t]
-  pay[i,t] >= draw[i,t],  pay[i,t] >= top_i MW_i,t   (take-or-pay: the floor is paid regardless)
-Objective: - d_t h_t price_i,t pay[i,t] - d_t CP_s,t lf sum_r PUE_h,sr occupied[s,r,t]
-(coincident-peak charges fall on firm HPC load; mining curtails at the peaks).
+With gross[s,t] = PUE_m,s mining[s,t] + sum_r PUE_h,sr it[s,r,t] (HPC power is provisioned for
+the IT MW leased or self-operated: firm):
+  power_contract  gross[s,t] <= sum_{c at s} MW_c,t                 (contracts in force)
+  interconnect    gross[s,t] <= IC_s + sum_{u at s} MW_u upgrade[u,t]
+  upgrade[u,t] in {0,1}, non-decreasing (upgrade_build), 0 for t < lead_u; capex paid at t - lead_u.
+Energy (average MW), drawn over the site's contracts:
+  energy       sum_{c at s} draw[c,t] = uptime PUE_m mining[s,t] + lf sum_r PUE_h,sr it[s,r,t]
+  take_or_pay  pay[c,t] >= draw[c,t],  pay[c,t] >= top_c MW_c,t (a bound: the floor is paid regardless)
+Cash flows [s,t]: energy -h_t sum_c price_c,t pay[c,t]; coincident peak -CP_s,t lf sum_r PUE_h,sr it
+(the charge falls on firm HPC load; mining curtails at the peaks); capex of upgrades.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import pulp
 
-from planner.model.core import EQ, GE, LE, Model, lin
+from planner.inputs import Inputs
+from planner.inputs.power import contracted_mw
+from planner.model.algebra import LinExpr, P, Var
+from planner.model.buildout import at_last_period, capex_paid, monotone, residual
+from planner.model.builder import ModelBuilder
 
 
-def define_power(m: Model) -> None:
-    ins = m.inputs
-    S, T = ins.S, ins.T
-    mining = m.v["mining_mw"]
-    t = np.arange(T)
+@dataclass(frozen=True)
+class Power:
+    """Upgrades and energy decisions."""
 
-    U = len(ins.upgrade_ids)
-    lead_ok = t[None, :] >= ins.upgrade_lead[:, None]
-    upgrade = m.var("upgrade", (U, T), up=np.where(lead_ok, 1.0, 0.0), cat=pulp.LpBinary)
-    m.monotone("upgrade_build", upgrade, "interconnect upgrade", site_axis=None)
-    m.capex_build(upgrade, ins.upgrade_capex_usd[:, None], ins.upgrade_lead[:, None], life=ins.grid_life)
+    upgrade: Var  # [upgrade, period]
+    draw: Var  # [contract, period]
+    paid: Var  # [contract, period]
+    spend: LinExpr  # [site, period] upgrade capex when paid
+    flows: dict[str, LinExpr]
 
-    contracted = np.zeros((S, T))
-    np.add.at(contracted, ins.contract_site, ins.contract_mw)
-    for s in range(S):
-        ups = np.nonzero(ins.upgrade_site == s)[0]
-        for tt in range(T):
-            gross = [(mining[s, tt], ins.pue_mining[s]), *m.it_terms(s, tt, ins.pue_hpc[s])]
-            m.add("power_contract", lin(*gross), LE, contracted[s, tt], "contracted power (MW)", site=s, period=tt)
-            m.add("interconnect", lin(*gross, (upgrade[ups, tt], -ins.upgrade_mw[ups])), LE, ins.interconnect_mw[s],
-                  "interconnect (MW)", site=s, period=tt)
 
-    I = len(ins.contract_ids)
-    draw = m.var("draw_mw", (I, T), up=ins.contract_mw)
-    pay = m.var("paid_mw", (I, T), low=ins.contract_top[:, None] * ins.contract_mw)
-    for s in range(S):
-        mine = np.nonzero(ins.contract_site == s)[0]
-        for tt in range(T):
-            firm = m.it_terms(s, tt, ins.hpc_load_factor * ins.pue_hpc[s])
-            m.add("energy", lin((draw[mine, tt], 1.0), (mining[s, tt], -ins.mining_uptime * ins.pue_mining[s]),
-                                *[(v, -c) for v, c in firm]), EQ, 0.0, "energy balance (MW average)", site=s, period=tt)
-            cp = ins.cp_usd_per_mw_period[s, tt] * ins.discount[tt]
-            for v, c in firm:
-                if cp > 0:
-                    m.objective(v, np.full(v.shape, -c * cp))
-    for i, tt in np.ndindex(I, T):
-        m.add("take_or_pay", lin((pay[i, tt], 1.0), (draw[i, tt], -1.0)), GE, 0.0, "energy paid (MW)",
-              site=int(ins.contract_site[i]), period=tt)
-    m.objective(pay, -ins.contract_price * ins.hours[None, :] * ins.discount[None, :])
+def define_power(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr) -> Power:
+    """upgrade, draw and paid with power_contract, interconnect, energy and take_or_pay (module docstring)."""
+    site, up, con, S = ins.site, ins.upgrade, ins.contract, ins.S
+    t = np.arange(ins.T)
+    upgrade = m.var("upgrade", "upgrade period", upper=P(np.where(t[None, :] >= up.lead[:, None], 1.0, 0.0),
+                    "upgrade period"), integer=True)
+    monotone(m, "upgrade_build", upgrade)
+    gross = mining * P(site.pue_mining, "site") + (it * P(site.pue_hpc, "site rack")).sum("rack")
+    m.constrain("power_contract", gross, "<=", P(contracted_mw(con, S), "site period"))
+    added = (upgrade * P(up.mw, "upgrade")).group("upgrade", "site", up.site, S)
+    m.constrain("interconnect", gross - added, "<=", P(site.interconnect_mw, "site"))
+    draw = m.var("draw_mw", "contract period", upper=P(con.mw, "contract period"))
+    paid = m.var("paid_mw", "contract period", lower=P(con.take_or_pay[:, None] * con.mw, "contract period"))
+    firm = (it * P(ins.op.hpc_load_factor * site.pue_hpc, "site rack")).sum("rack")
+    drawn = draw.expr().group("contract", "site", con.site, S)
+    m.constrain("energy", drawn - mining * P(ins.op.mining_uptime * site.pue_mining, "site") - firm, "==", 0.0)
+    m.constrain("take_or_pay", paid - draw, ">=", 0.0)
+    energy = (paid * P(-con.price * ins.time.hours[None, :], "contract period")).group("contract", "site", con.site, S)
+    spend = capex_paid(upgrade, P(up.capex_usd, "upgrade"), P(up.lead, "upgrade")).group("upgrade", "site",
+                                                                                         up.site, S)
+    book = residual(upgrade, P(up.capex_usd, "upgrade"), P(ins.residual(ins.op.grid_life), "period"))
+    flows = {"energy_cost": energy, "coincident_peak_cost": firm * P(-site.cp_usd_per_mw_period, "site period"),
+             "capex": -spend,
+             "residual_value": at_last_period(book.group("upgrade", "site", up.site, S), ins.T)}
+    return Power(upgrade, draw, paid, spend, flows)

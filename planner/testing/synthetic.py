@@ -132,7 +132,7 @@ def portfolio_dict(name: str, sites: list[dict[str, Any]], tenants: list[dict[st
 
 def random_portfolio(n_sites: int, n_tenants: int, seed: int = 0, periods: int = 40,
                      name: str | None = None) -> dict[str, Any]:
-    """A seeded synthetic portfolio with figures drawn from the ranges of the domain facts:
+    """A seeded synthetic portfolio with figures drawn from the public ranges listed in sites/SOURCES.md:
     sites of 20-800 MW (lognormal, median ~150 MW) at $30-60/MWh, interconnects at 60-100%
     of contracted power with 0-2 upgrades ($50-150k/MW, 9-30 months), mining on up to 80% of
     the interconnect, 40% of sites ERCOT-like (4CP $50-150/kW-year, DR credits); optional

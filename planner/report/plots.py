@@ -7,8 +7,12 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 
+from planner.inputs.power import contracted_mw
+
+from planner.model.finance import STREAMS
+
 if TYPE_CHECKING:
-    from planner.plan import Plan
+    from planner.results.outcome import Plan
 
 
 def _ticks(ax, labels: list[str]) -> None:
@@ -20,8 +24,8 @@ def _ticks(ax, labels: list[str]) -> None:
 def power_split(plan: Plan, max_sites: int = 16):
     """Gross MW per site and period, mining vs HPC, one panel per site (sites with HPC first)."""
     ins, d = plan.inputs, plan.decisions
-    hpc = (ins.pue_hpc[:, :, None] * d.occupied_mw(ins)).sum(axis=1)
-    mining = ins.pue_mining[:, None] * d.mining_mw
+    hpc = (ins.site.pue_hpc[:, :, None] * d.occupied_mw(ins)).sum(axis=1)
+    mining = ins.site.pue_mining[:, None] * d.mining_mw
     order = np.argsort(-(hpc.sum(axis=1) + 1e-3 * mining.sum(axis=1)))[:max_sites]
     cols = min(4, len(order))
     rows = int(np.ceil(len(order) / cols))
@@ -29,13 +33,10 @@ def power_split(plan: Plan, max_sites: int = 16):
     x = np.arange(ins.T)
     for ax, s in zip(axes.ravel(), order):
         ax.stackplot(x, mining[s], hpc[s], labels=["mining", "HPC"], colors=["#f2a900", "#3b6fb6"], alpha=0.85)
-        contracted = np.zeros(ins.T)
-        for i in np.nonzero(ins.contract_site == s)[0]:
-            contracted += ins.contract_mw[i]
-        ax.plot(x, contracted, "k--", lw=1, label="contracted")
-        ax.set_title(ins.site_ids[s], fontsize=9)
+        ax.plot(x, contracted_mw(ins.contract, ins.S)[s], "k--", lw=1, label="contracted")
+        ax.set_title(ins.site.ids[s], fontsize=9)
         ax.set_ylabel("gross MW")
-        _ticks(ax, ins.labels)
+        _ticks(ax, ins.time.labels)
     for ax in axes.ravel()[len(order):]:
         ax.axis("off")
     axes.ravel()[0].legend(loc="upper left", fontsize=7)
@@ -46,8 +47,6 @@ def power_split(plan: Plan, max_sites: int = 16):
 
 def cash_flows(plan: Plan):
     """Undiscounted cash flow by stream and period (USD millions), with net."""
-    from planner.plan import STREAMS
-
     ins = plan.inputs
     flows = plan.cash_flows
     x = np.arange(ins.T)
@@ -66,7 +65,7 @@ def cash_flows(plan: Plan):
     ax.axhline(0, color="grey", lw=0.5)
     ax.set_ylabel("USD million per period")
     ax.set_title(f"{ins.portfolio.name}: cash flows by stream (NPV {plan.npv_usd / 1e9:,.2f} bn USD)")
-    _ticks(ax, ins.labels)
+    _ticks(ax, ins.time.labels)
     ax.legend(fontsize=8, ncol=2)
     fig.tight_layout()
     return fig
@@ -80,20 +79,20 @@ def buildout(plan: Plan):
     racks = d.racks(ins).sum(axis=0)  # [R,T]
     keep = racks.max(axis=1) > 0
     if keep.any():
-        ax1.stackplot(x, racks[keep], labels=[r for r, k in zip(ins.rack_ids, keep) if k])
+        ax1.stackplot(x, racks[keep], labels=[r for r, k in zip(ins.rack.ids, keep) if k])
         ax1.legend(loc="upper left", fontsize=8)
     ax1.set_ylabel("rack positions")
     ax1.set_title("GPU rack positions in service")
-    _ticks(ax1, ins.labels)
+    _ticks(ax1, ins.time.labels)
     cdus = d.cdus.sum(axis=0)
-    for c, cid in enumerate(ins.cdu_ids):
+    for c, cid in enumerate(ins.cdu.ids):
         ax2.step(x, cdus[c], where="post", label=cid)
     halls = d.halls.sum(axis=(0, 1))
     ax2.step(x, halls, where="post", label="hall modules", color="k")
     ax2.set_ylabel("units in service")
     ax2.set_title("CDUs and hall modules")
     ax2.legend(fontsize=8)
-    _ticks(ax2, ins.labels)
+    _ticks(ax2, ins.time.labels)
     fig.suptitle(f"{ins.portfolio.name}: build-out")
     fig.tight_layout()
     return fig

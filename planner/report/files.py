@@ -17,8 +17,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from planner import plots
-from planner.plan import Plan
+from planner.report import plots
+from planner.results.outcome import Plan
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,6 @@ def sites_geojson(plan: Plan, path: Path) -> None:
     """Parcels (EPSG:4326) with the plan's end-of-horizon state per site."""
     frame = plan.inputs.portfolio.sites_frame()
     sp = plan.frames()["site_period"]
-    end = sp[sp["period"] == plan.inputs.labels[-1]].drop(columns=["period"]).set_index("site_id")
+    end = sp[sp["period"] == plan.inputs.time.labels[-1]].drop(columns=["period"]).set_index("site_id")
     frame = frame.merge(end, left_on="site_id", right_index=True, how="left", suffixes=("", "_plan"))
     frame.to_file(path, driver="GeoJSON")

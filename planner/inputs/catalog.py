@@ -1,0 +1,93 @@
+"""Technology: GPU rack types, cooling units (CDUs) and hall modules, as arrays.
+
+Self-operated (cloud) revenue of rack type r per IT MW in period t, at mid-period year y_t:
+    cloud_r,t = (GPUs_r / MW_r) x rate_r (1 + g_r)^y_t x m_gpu x utilisation x h_t   [$/MW-period]
+with m_gpu the scenario's GPU-hour multiplier. Capex is scaled by the scenario's capex
+multiplier; lives and lead times are in periods (planner.inputs.time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from planner.describe.descriptors import Catalog, Scenario
+from planner.inputs.arrays import ArrayGroup, dims, labels
+from planner.inputs.time import Time
+
+
+@dataclass(frozen=True)
+class Racks(ArrayGroup):
+    """GPU rack types."""
+
+    DIM: ClassVar[str] = "rack"
+    ids: list[str] = labels()
+    mw: np.ndarray = dims("rack", doc="IT MW per rack")
+    liquid: np.ndarray = dims("rack", doc="liquid-cooled (bool)")
+    m2_per_mw: np.ndarray = dims("rack", doc="floor area per IT MW, aisles included")
+    cloud_rev_usd_per_mw: np.ndarray = dims("rack", "period", doc="self-operated revenue per MW-period")
+    capex_usd: np.ndarray = dims("rack", doc="price of one self-operated rack")
+    life: np.ndarray = dims("rack", doc="periods a self-operated rack earns before it retires")
+
+
+@dataclass(frozen=True)
+class Cdus(ArrayGroup):
+    """Coolant distribution units."""
+
+    DIM: ClassVar[str] = "cdu"
+    ids: list[str] = labels()
+    mw: np.ndarray = dims("cdu", doc="cooling capacity, MW of liquid-cooled IT")
+    m2: np.ndarray = dims("cdu", doc="footprint")
+    capex_usd: np.ndarray = dims("cdu")
+    spare: np.ndarray = dims("cdu", doc="1 for N+1 redundancy, 0 for N")
+    life: np.ndarray = dims("cdu", doc="periods")
+
+
+@dataclass(frozen=True)
+class Halls(ArrayGroup):
+    """Hall modules (converted inside a mining building, or newly built)."""
+
+    DIM: ClassVar[str] = "hall"
+    ids: list[str] = labels()
+    conversion: np.ndarray = dims("hall", doc="converted inside a mining building (bool)")
+    it_mw: np.ndarray = dims("hall")
+    m2: np.ndarray = dims("hall", doc="footprint")
+    capex_usd: np.ndarray = dims("hall", doc="per module")
+    lead: np.ndarray = dims("hall", doc="periods from order to service")
+    life: np.ndarray = dims("hall", doc="periods")
+
+
+def prepare_racks(cat: Catalog, sc: Scenario, time: Time) -> Racks:
+    """Rack arrays, with the cloud revenue path of each type."""
+    racks = cat.racks
+    mw = np.array([r.it_kw / 1000.0 for r in racks])
+    gpus_per_mw = np.array([r.gpus for r in racks]) / mw
+    gpu_hour = np.array([[r.gpu_hour_usd * (1 + r.gpu_hour_change_per_year) ** y for y in time.years] for r in racks])
+    op = cat.operating
+    cloud = gpus_per_mw[:, None] * gpu_hour * sc.gpu_hour_multiplier * op.cloud_utilisation * time.hours[None, :]
+    return Racks(ids=[r.id for r in racks], mw=mw, liquid=np.array([r.cooling == "liquid" for r in racks]),
+                 m2_per_mw=np.array([r.footprint_m2 for r in racks]) / mw, cloud_rev_usd_per_mw=cloud,
+                 capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier,
+                 life=np.array([time.life(r.life_years) for r in racks], dtype=int))
+
+
+def prepare_cdus(cat: Catalog, sc: Scenario, time: Time) -> Cdus:
+    """CDU arrays."""
+    cdus = cat.cooling_units
+    return Cdus(ids=[c.id for c in cdus], mw=np.array([c.capacity_kw / 1000.0 for c in cdus]),
+                m2=np.array([c.footprint_m2 for c in cdus]),
+                capex_usd=np.array([c.capex_usd for c in cdus]) * sc.capex_multiplier,
+                spare=np.array([1 if c.redundancy == "N+1" else 0 for c in cdus]),
+                life=np.array([time.life(c.life_years) for c in cdus], dtype=int))
+
+
+def prepare_halls(cat: Catalog, sc: Scenario, time: Time) -> Halls:
+    """Hall module arrays; capex per module = MW x capex per MW x capex multiplier."""
+    halls = cat.hall_modules
+    return Halls(ids=[h.id for h in halls], conversion=np.array([h.kind == "conversion" for h in halls]),
+                 it_mw=np.array([h.it_mw for h in halls]), m2=np.array([h.footprint_m2 for h in halls]),
+                 capex_usd=np.array([h.it_mw * h.capex_usd_per_mw_it for h in halls]) * sc.capex_multiplier,
+                 lead=np.array([time.lead(h.lead_time_months) for h in halls], dtype=int),
+                 life=np.array([time.life(h.life_years) for h in halls], dtype=int))

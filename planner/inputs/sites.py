@@ -1,0 +1,113 @@
+"""Sites: power usage effectiveness, mining fleet and its revenue, land, site charges.
+
+Mining revenue per IT MW of site s in period t (hashprice path in planner.inputs.market):
+    mine_s,t = PH/s per MW_s x hashprice_t x days_t x uptime                   [$/MW-period]
+with PH/s per MW = (TH/s / W of the site's ASIC) x 1e6 / 1000. HPC PUE by the rack's cooling
+is the catalog's highest hall PUE for that cooling plus the climate term
+pue_per_degc_above_15 x max(0, mean temp - 15 C). Land: free area = buildable - building
+area; mining density rho_s = housed mining MW / building area.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from planner.describe.loading import Portfolio
+from planner.inputs.arrays import ArrayGroup, dims, labels
+from planner.inputs.time import Time
+
+
+@dataclass(frozen=True)
+class Sites(ArrayGroup):
+    """Per-site arrays."""
+
+    DIM: ClassVar[str] = "site"
+    ids: list[str] = labels()
+    pue_mining: np.ndarray = dims("site")
+    pue_hpc: np.ndarray = dims("site", "rack", doc="by the rack's cooling, climate-adjusted")
+    interconnect_mw: np.ndarray = dims("site", doc="energized at the horizon start")
+    air_capacity_mw: np.ndarray = dims("site", doc="heat rejection for air-cooled racks")
+    fleet_mw: np.ndarray = dims("site", doc="mining IT MW of the fleet")
+    housed_mining_mw: np.ndarray = dims("site", doc="mining IT MW the buildings house")
+    mining_mw_per_m2: np.ndarray = dims("site", doc="density of the mining buildings")
+    building_area_m2: np.ndarray = dims("site")
+    free_area_m2: np.ndarray = dims("site", doc="buildable area not under the buildings")
+    mining_rev_usd_per_mw: np.ndarray = dims("site", "period")
+    conversion_cost_usd: np.ndarray = dims("site", doc="one-time, when the site first hosts HPC")
+    cp_usd_per_mw_period: np.ndarray = dims("site", "period", doc="coincident-peak charge on firm MW")
+    dr_usd_per_mw_period: np.ndarray = dims("site", "period", doc="demand-response credit on interruptible MW")
+    existing_halls: np.ndarray = dims("site", "hall", doc="hall modules in service at the start")
+    existing_cdus: np.ndarray = dims("site", "cdu", doc="CDUs installed at the start")
+    price: np.ndarray = dims("site", "period", doc="capacity-weighted price of the contracts in force")
+
+
+def _fleet(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
+    """[S] fleet IT MW and PH/s per MW of each site's ASIC."""
+    asics = {a.id: a for a in portfolio.catalog.asics}
+    S = len(portfolio.sites)
+    fleet_mw, ph_per_mw = np.zeros(S), np.zeros(S)
+    for i, s in enumerate(portfolio.sites):
+        if s.mining is None:
+            continue
+        a = asics[s.mining.asic]
+        ph_per_mw[i] = a.th_per_s / a.watts * 1e6 / 1000.0  # (TH/s per W) x 1e6 W/MW / 1000 TH/PH
+        fleet_mw[i] = (s.mining.units * a.watts / 1e6 if s.mining.units is not None
+                       else s.mining.hashrate_ph_per_s / ph_per_mw[i])
+    return fleet_mw, ph_per_mw
+
+
+def _pue(portfolio: Portfolio, rack_liquid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """([S] mining PUE, [S, R] HPC PUE)."""
+    cat, sites = portfolio.catalog, portfolio.sites
+    op = cat.operating
+    liquid = max(h.pue_liquid for h in cat.hall_modules)
+    air = max(h.pue_air for h in cat.hall_modules)
+    climate = np.array([op.pue_per_degc_above_15 * max(0.0, s.cooling.mean_temp_c - 15.0) for s in sites])
+    pue_hpc = np.where(rack_liquid[None, :], liquid, air) + climate[:, None]
+    pue_mining = np.array([op.pue_mining_immersion if s.cooling.existing in ("immersion", "hydro")
+                           else op.pue_mining_air for s in sites])
+    return pue_mining, pue_hpc
+
+
+def _existing(portfolio: Portfolio, key: str, ids: list[str]) -> np.ndarray:
+    """[S, n] units of each catalog id already in place (existing_halls / existing_cdus)."""
+    index = {x: j for j, x in enumerate(ids)}
+    out = np.zeros((len(portfolio.sites), len(ids)), dtype=int)
+    for i, s in enumerate(portfolio.sites):
+        for item, n in getattr(s, key).items():
+            out[i, index[item]] = n
+    return out
+
+
+def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_liquid: np.ndarray,
+                  hall_ids: list[str], cdu_ids: list[str], price: np.ndarray) -> Sites:
+    """Site arrays; `hashprice` [T] in $/PH/day, `price` [S, T] the site price of energy."""
+    sites, op = portfolio.sites, portfolio.catalog.operating
+    capex_multiplier = portfolio.spec.scenario.capex_multiplier
+    fleet_mw, ph_per_mw = _fleet(portfolio)
+    pue_mining, pue_hpc = _pue(portfolio, rack_liquid)
+    days = time.hours / 24.0
+    land = [portfolio.land[s.id] for s in sites]
+    building = np.array([g.building_area_m2 for g in land])
+    housed = np.array([sum(b.mining_mw for b in s.land.buildings) for s in sites])
+    years_len = time.months / 12.0
+    ones = np.ones(time.T)
+    return Sites(
+        ids=[s.id for s in sites], pue_mining=pue_mining, pue_hpc=pue_hpc,
+        interconnect_mw=np.array([s.interconnect.mw for s in sites], dtype=float),
+        air_capacity_mw=np.array([s.cooling.air_capacity_mw for s in sites], dtype=float),
+        fleet_mw=fleet_mw, housed_mining_mw=housed,
+        mining_mw_per_m2=np.divide(housed, building, out=np.zeros(len(sites)), where=building > 0),
+        building_area_m2=building,
+        free_area_m2=np.maximum(0.0, np.array([g.buildable_area_m2 for g in land]) - building),
+        mining_rev_usd_per_mw=ph_per_mw[:, None] * hashprice[None, :] * days[None, :] * op.mining_uptime,
+        conversion_cost_usd=np.array([s.conversion_cost_usd for s in sites]) * capex_multiplier,
+        cp_usd_per_mw_period=np.array([s.coincident_peak_usd_per_kw_year * 1000.0 * years_len
+                                       for s in sites])[:, None] * ones,
+        dr_usd_per_mw_period=np.array([s.demand_response_usd_per_mw_year * years_len for s in sites])[:, None] * ones,
+        existing_halls=_existing(portfolio, "existing_halls", hall_ids),
+        existing_cdus=_existing(portfolio, "existing_cdus", cdu_ids),
+        price=price)

@@ -1,0 +1,112 @@
+"""HPC halls: hall modules in service, the one-time site conversion, hall IT capacity.
+
+Variables (s site, h hall module, t period):
+  halls[s,h,t] in Z+   modules in service; existing_sh <= halls[t] <= halls[t+1]   (hall_build);
+                       halls[s,h,t] = existing_sh for t < lead_h (built only after its lead time),
+                       at most ub_sh (land and peak power, see hall_upper_bounds)
+  hosts[s,t] in {0,1}  site with no HPC at the start hosts HPC (non-decreasing: hosts_build)
+Constraints:
+  hosts             halls[s,h,t] - existing_sh <= (ub_sht - existing_sh) hosts[s,t]   (per module type)
+  hosts_needs_hall  hosts[s,t] <= sum_h (halls[s,h,t] - existing_sh)   (converted once its first hall serves)
+  hall_it           sum_r it[s,r,t] <= sum_h it_h halls[s,h,t]   (IT in use: planner.model.tenants.it_in_use)
+Cash flows [s,t]: opex -o_hpc sum_h it_h halls; capex: modules when ordered (t - lead_h), the
+site conversion cost when the first new hall serves (planner.model.buildout).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.inputs import Inputs
+from planner.inputs.power import contracted_mw
+from planner.model.algebra import LinExpr, P, Var
+from planner.model.buildout import at_last_period, capex_paid, monotone, residual
+from planner.model.builder import ModelBuilder
+
+
+@dataclass(frozen=True)
+class Halls:
+    """Hall modules, site conversion, and what they bound."""
+
+    modules: Var  # [site, hall, period]
+    hosts: Var  # [site, period], where a site has no HPC at the start and may get some
+    upper: np.ndarray  # [S, H, T] most modules in service
+    site_it_ub: np.ndarray  # [S, T] most hall IT MW in service
+    it_capacity: LinExpr  # [site, period] sum_h it_h halls
+    spend: LinExpr  # [site, period] capex when paid
+    flows: dict[str, LinExpr]
+
+
+def peak_it_mw(ins: Inputs) -> np.ndarray:
+    """[S] most IT MW a site's power could feed: min(peak contracted MW, interconnect MW with
+    every upgrade) / its best liquid PUE."""
+    grid = ins.site.interconnect_mw.copy()
+    np.add.at(grid, ins.upgrade.site, ins.upgrade.mw)
+    return np.minimum(contracted_mw(ins.contract, ins.S).max(axis=1), grid) / ins.site.pue_hpc.min(axis=1)
+
+
+def it_per_hall(ins: Inputs) -> np.ndarray:
+    """[H] IT a module can hold: its rated MW, or less where racks and CDUs fill its floor first."""
+    m2_per_mw = ins.rack.m2_per_mw.max() + (ins.cdu.m2 / ins.cdu.mw).max()
+    return np.minimum(ins.hall.it_mw, ins.hall.m2 / m2_per_mw)
+
+
+def hall_upper_bounds(ins: Inputs) -> np.ndarray:
+    """[S, H] most hall modules each site could hold: by land area and by peak site power."""
+    site = ins.site
+    area = np.where(ins.hall.conversion[None, :], site.building_area_m2[:, None], site.free_area_m2[:, None])
+    by_land = np.floor(area / ins.hall.m2[None, :] + 1e-9)
+    peak = peak_it_mw(ins)
+    by_power = np.ceil(peak[:, None] / it_per_hall(ins)[None, :] - 1e-9) + (peak[:, None] > 0)  # + a spare's floor
+    return site.existing_halls + np.minimum(by_land, by_power)
+
+
+def _upper(ins: Inputs, mode: str, elastic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """([S, H] most modules, [S, H, T] the bound by period): what exists in BAU and before the lead
+    time; in an elastic model (diagnosis) land and power are constraints, not bounds, so the bound
+    is what the tenants need."""
+    existing = ins.site.existing_halls.astype(float)
+    if mode == "bau":
+        ub = existing
+    elif elastic:
+        ub = existing + np.ceil(ins.tenant.mw.sum() / it_per_hall(ins).min()) + 1
+    else:
+        ub = hall_upper_bounds(ins)
+    t = np.arange(ins.T)
+    return ub, np.where(t[None, None, :] < ins.hall.lead[None, :, None], existing[:, :, None], ub[:, :, None])
+
+
+def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
+    """halls[s,h,t] and hosts[s,t] with hall_build, hosts_build, hosts and hosts_needs_hall (module docstring)."""
+    existing = ins.site.existing_halls.astype(float)
+    most, upper = _upper(ins, mode, m.elastic is not None)
+    halls = m.var("halls", "site hall period", lower=P(existing, "site hall"), upper=P(upper, "site hall period"),
+                  integer=True)
+    monotone(m, "hall_build", halls)
+    new_site = (existing.sum(axis=1) == 0) & (most.sum(axis=1) > 0)
+    hosts = m.var("hosts", "site period", upper=1.0, integer=True, where=P(new_site, "site"))
+    monotone(m, "hosts_build", hosts)
+    growth = P(existing[:, :, None] - upper, "site hall period")
+    m.constrain("hosts", halls + hosts * growth, "<=", P(existing, "site hall"),
+                where=P(new_site[:, None, None] & (upper > existing[:, :, None]), "site hall period"))
+    m.constrain("hosts_needs_hall", hosts - halls.sum("hall"), "<=", P(-existing.sum(axis=1), "site"),
+                where=P(new_site, "site"))
+    it_capacity = (halls * P(ins.hall.it_mw, "hall")).sum("hall")
+    grid_life = ins.residual(ins.op.grid_life)
+    hall_share = P(ins.residual(ins.hall.life), "hall period")
+    spend = (capex_paid(halls, P(ins.hall.capex_usd, "hall"), P(ins.hall.lead, "hall"), P(existing, "site hall"))
+             .sum("hall")
+             + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site"), P(0)))
+    book = (residual(halls, P(ins.hall.capex_usd, "hall"), hall_share, P(existing, "site hall")).sum("hall")
+            + residual(hosts, P(ins.site.conversion_cost_usd, "site"), P(grid_life, "period")))
+    flows = {"opex": it_capacity * -ins.op.hpc_opex_usd_per_mw_period, "capex": -spend,
+             "residual_value": at_last_period(book, ins.T)}
+    site_it_ub = (upper * ins.hall.it_mw[None, :, None]).sum(axis=1)
+    return Halls(halls, hosts, upper, site_it_ub, it_capacity, spend, flows)
+
+
+def define_hall_it(m: ModelBuilder, halls: Halls, it: LinExpr) -> None:
+    """hall_it: sum_r it[s,r,t] <= sum_h it_h halls[s,h,t]."""
+    m.constrain("hall_it", it.sum("rack") - halls.it_capacity, "<=", 0.0)

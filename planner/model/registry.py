@@ -1,0 +1,117 @@
+"""The registry of constraint families: one entry per family the model can build.
+
+Each entry says what the family bounds in the user's words, its unit, the dimensions its
+rows run over (rows are named with all of them), the concern module that builds it, its
+elastic penalty and slack scale for the diagnosis (None: never relaxed), and the check of
+the independent validator that re-tests it (planner.results.validator), or why none does.
+The model refuses a family missing here; tests/test_registry.py fails when an entry is
+never built, when a family's check does not exist, or when a validator check is not claimed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from planner.model.algebra import Dims, canonical
+
+
+@dataclass(frozen=True)
+class Family:
+    """One constraint family."""
+
+    name: str
+    bounds: str
+    unit: str
+    dims: Dims
+    concern: str
+    checks: tuple[str, ...]
+    """validator checks that re-test it; "cash_flows" for rows that define a cash flow (re-tested
+    by recomputing every stream); "definition" for rows defining a quantity the results derive
+    from the decisions themselves; "valid_inequality" for rows implied by the others."""
+    penalty: float | None = None
+    slack_scale: float = 1.0
+
+
+def _f(name: str, bounds: str, unit: str, dims: str, concern: str, checks: str, penalty: float | None = None,
+       slack_scale: float = 1.0) -> Family:
+    return Family(name, bounds, unit, canonical(tuple(dims.split())), concern, tuple(checks.split()), penalty,
+                  slack_scale)
+
+
+M2 = 1.0 / 300.0
+"""penalty per m2 of land or floor slack: 300 m2 cost as much as 1 MW of power slack (the
+diagnosis then names the resource to add where one would do)."""
+MONEY = 1e-7
+"""penalty per USD of budget or concentration slack (carried in M USD, slack_scale 1e6: USD-sized
+slack next to capex coefficients of 1e7 upset HiGHS's presolve)."""
+
+FAMILIES: dict[str, Family] = {f.name: f for f in (
+    # hpc: hall modules, site conversion, self-operated GPUs
+    _f("hall_build", "hall modules in service never decrease", "modules", "site hall period", "hpc",
+       "irreversibility"),
+    _f("hall_it", "hall IT capacity", "MW", "site period", "hpc", "hall_it", 1.0),
+    _f("hosts_build", "a converted site stays converted", "-", "site period", "hpc", "definition"),
+    _f("hosts", "site conversion before new halls serve", "modules", "site hall period", "hpc", "definition"),
+    _f("hosts_needs_hall", "a site counts as converted once its first new hall serves", "modules", "site period",
+       "hpc", "definition"),
+    _f("gpu_fleet", "self-operated IT MW = racks bought in the last life periods", "MW", "site rack period", "cloud",
+       "definition"),
+    _f("cloud_market", "GPU-cloud market", "MW", "period", "cloud", "cloud_market"),
+    # tenants
+    _f("sign", "tenant signature (committed: exactly one start)", "-", "tenant", "tenants", "tenant_committed"),
+    _f("delivery", "tenant IT MW over its term", "MW", "tenant period", "tenants", "tenant_delivery tenant_unsigned", 10.0),
+    _f("block_total", "tenant blocks add up to its IT MW", "MW", "tenant", "tenants", "tenant_block"),
+    _f("block", "a tenant's block at a site is constant over its term", "MW", "tenant site period", "tenants",
+       "tenant_block"),
+    _f("block_max", "no block at a site the tenant does not use", "MW", "tenant site", "tenants", "tenant_sites"),
+    _f("min_block", "minimum block size", "MW", "tenant site", "tenants", "tenant_min_block"),
+    _f("max_sites", "most sites per tenant", "sites", "tenant", "tenants", "tenant_sites"),
+    _f("tenant_at_hpc_site", "a tenant is only served at a converted site", "MW", "tenant site period", "tenants",
+       "valid_inequality"),
+    # power
+    _f("upgrade_build", "an interconnect upgrade stays in service", "-", "upgrade period", "power",
+       "irreversibility"),
+    _f("power_contract", "contracted power", "MW", "site period", "power", "power_contract", 1.0),
+    _f("interconnect", "interconnect", "MW", "site period", "power", "interconnect", 1.0),
+    _f("energy", "energy drawn over the site's contracts", "MW average", "site period", "power", "cash_flows", 0.0),
+    _f("take_or_pay", "energy paid: at least the draw", "MW average", "contract period", "power", "cash_flows"),
+    # cooling
+    _f("cdu_build", "CDUs installed never decrease", "units", "site cdu period", "cooling", "irreversibility"),
+    _f("cdu_used_build", "a CDU type in use stays in use", "-", "site cdu period", "cooling", "irreversibility"),
+    _f("cdu_used", "a CDU type keeps its spare once installed", "units", "site cdu period", "cooling",
+       "liquid_cooling"),
+    _f("liquid_cooling", "liquid cooling (CDU capacity less N+1 spares)", "MW", "site period", "cooling",
+       "liquid_cooling", 1.0),
+    _f("air_cooling", "air cooling", "MW", "site period", "cooling", "air_cooling", 1.0),
+    # land
+    _f("hall_floor", "hall floor area", "m2", "site period", "land", "hall_floor", M2),
+    _f("land_buildings", "mining buildings (area for converted halls)", "m2", "site period", "land",
+       "land_buildings", M2),
+    _f("land_buildable", "buildable land (area for new halls)", "m2", "site period", "land", "land_buildable", M2),
+    _f("mining_housing", "mining buildings (MW of mining they still house)", "MW", "site period", "land",
+       "mining_housing", 0.0),
+    # finance
+    _f("budget", "capex budget", "USD", "period", "finance", "budget", MONEY, 1e6),
+    _f("concentration", "share of HPC revenue per tenant", "USD", "tenant", "finance", "concentration", MONEY, 1e6),
+)}
+
+BOUND_CHECKS = {
+    "domain": "decisions are non-negative, upgrades 0 or 1 (variable bounds and integrality)",
+    "lead_time": "halls and upgrades enter service only after their lead time (upper bounds)",
+    "mining_fleet": "mining MW within the fleet (upper bound)",
+    "gpu_racks": "self-operated racks bought are whole (integrality, or the exact whole-rack step)",
+    "tenant_window": "a tenant starts inside its window (its start variables)",
+}
+"""Validator checks that re-test variable bounds and integrality, not a constraint family."""
+
+PSEUDO_CHECKS = ("cash_flows", "definition", "valid_inequality")
+
+
+def penalties() -> dict[str, float]:
+    """Family -> elastic penalty per unit, for the families the diagnosis relaxes."""
+    return {name: f.penalty for name, f in FAMILIES.items() if f.penalty is not None}
+
+
+def slack_scales() -> dict[str, float]:
+    """Family -> units of the row per unit of slack, where not 1."""
+    return {name: f.slack_scale for name, f in FAMILIES.items() if f.slack_scale != 1.0}

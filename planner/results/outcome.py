@@ -1,0 +1,125 @@
+"""A solved plan: the solver's facts, the decisions, and everything recomputed from them.
+
+Nothing here reads the model: cash flows, KPIs and tables come from the decisions and the
+inputs, so they are an independent check of what the solver maximised. A plan round-trips
+through JSON (:meth:`Plan.to_json`, :meth:`Plan.from_json`) given the inputs it was made from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.inputs import Inputs
+from planner.results.cashflows import cash_flows, npv
+from planner.results.decisions import Decisions
+from planner.results.kpis import kpis
+from planner.results.tables import cash_flow_table, procurement, site_period, tenants
+
+
+@dataclass
+class Plan:
+    """A solved plan."""
+
+    inputs: Inputs
+    decisions: Decisions
+    solve: dict[str, Any]  # status, solver, objective, bound, gap, seconds, message
+    bau_npv_usd: float | None = None
+    violations: list[Any] = field(default_factory=list)
+    build_seconds: float = 0.0
+
+    @cached_property
+    def cash_flows(self) -> dict[str, np.ndarray]:
+        """Stream -> [T] undiscounted cash flow."""
+        return cash_flows(self.inputs, self.decisions)
+
+    @property
+    def npv_usd(self) -> float:
+        return npv(self.inputs, self.cash_flows)
+
+    @property
+    def status(self) -> str:
+        return str(self.solve["status"])
+
+    @property
+    def gap(self) -> float | None:
+        """(bound - NPV of this plan) / |NPV|: the solver's bound against the plan written."""
+        bound = self.solve.get("bound")
+        if bound is None:
+            return None
+        return max(0.0, bound - self.npv_usd) / max(1e-9, abs(self.npv_usd))
+
+    def kpis(self) -> dict[str, Any]:
+        """NPV, IRR, payback, HPC shares, concentration, end state, capex (planner.results.kpis)."""
+        return kpis(self.inputs, self.decisions, self.cash_flows, self.bau_npv_usd)
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """site_period, tenants, cash_flows, procurement."""
+        ins, d = self.inputs, self.decisions
+        return {"site_period": site_period(ins, d), "tenants": tenants(ins, d),
+                "cash_flows": cash_flow_table(ins, self.cash_flows), "procurement": self.procurement()}
+
+    def procurement(self) -> pd.DataFrame:
+        """What to order in which period."""
+        return procurement(self.inputs, self.decisions)
+
+    def to_dict(self) -> dict[str, Any]:
+        """plan.json: solver facts, KPIs, end state per site, tenants, cash flows, decisions."""
+        frames = self.frames()
+        sp = frames["site_period"]
+        end = sp[sp["period"] == self.inputs.time.labels[-1]]
+        return _clean({
+            "portfolio": self.inputs.portfolio.name,
+            "status": self.status,
+            "objective_usd": self.npv_usd,
+            "bound_usd": self.solve.get("bound"),
+            "gap": self.gap,
+            "first_solve_objective_usd": self.solve.get("first_solve_objective"),
+            "solver": self.solve.get("solver"),
+            "solver_version": self.solve.get("solver_version"),
+            "solver_message": self.solve.get("message"),
+            "solve_seconds": self.solve.get("solve_seconds"),
+            "build_seconds": self.build_seconds,
+            "violations": [str(v) for v in self.violations],
+            "kpis": self.kpis(),
+            "periods": self.inputs.time.labels,
+            "sites": end.drop(columns=["period"]).to_dict(orient="records"),
+            "tenants": frames["tenants"].to_dict(orient="records"),
+            "cash_flows": frames["cash_flows"].to_dict(orient="list"),
+            "decisions": self.decisions.to_dict(),
+        })
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_json(cls, text: str, inputs: Inputs) -> Plan:
+        """Rebuild a plan from its JSON and the inputs it was made from."""
+        data = json.loads(text)
+        solve = {k: data.get(k) for k in ("status", "solver", "solver_version", "solve_seconds")}
+        solve.update(objective=data.get("objective_usd"), bound=data.get("bound_usd"),
+                     first_solve_objective=data.get("first_solve_objective_usd"), message=data.get("solver_message"))
+        return cls(inputs, Decisions.from_dict(data["decisions"]), solve, data["kpis"].get("bau_npv_usd"),
+                   list(data.get("violations", [])), data.get("build_seconds", 0.0))
+
+
+def _clean(x: Any) -> Any:
+    """JSON-safe: numpy scalars to Python, NaN/inf to None."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, (np.floating, float)):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if isinstance(x, np.bool_):
+        return bool(x)
+    return x

@@ -1,0 +1,232 @@
+"""Independent validator: re-check a plan's decisions against the limits of its inputs.
+
+It recomputes power, cooling, land, tenant delivery, build-out order, lead times and
+budget from :class:`~planner.results.decisions.Decisions` and
+:class:`~planner.inputs.Inputs` alone, with plain numpy, never from the model's
+constraints; every solve runs it. Each check is a function registered in CHECKS under the
+names of the violations it reports; the registry of constraint families
+(planner.model.registry) names, for every family, the check that re-tests it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.inputs import Inputs
+from planner.inputs.power import contracted_mw
+from planner.results.cashflows import capex_by_period
+from planner.results.decisions import Decisions
+
+TOL_MW = 1e-5
+TOL_REL = 1e-6
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One limit a plan breaks."""
+
+    check: str
+    message: str
+    site: str | None = None
+    period: str | None = None
+    tenant: str | None = None
+    excess: float = 0.0
+
+    def __str__(self) -> str:
+        where = ", ".join(x for x in (self.tenant, self.site, self.period) if x)
+        return f"{self.check} [{where}]: {self.message}"
+
+
+Check = Callable[[Inputs, Decisions], list[Violation]]
+CHECKS: dict[str, Check] = {}
+"""check function name -> function; NAMES: the violation names each may report."""
+NAMES: dict[str, tuple[str, ...]] = {}
+
+
+def check(*names: str) -> Callable[[Check], Check]:
+    """Register a check reporting violations named `names`."""
+    def register(fn: Check) -> Check:
+        CHECKS[fn.__name__] = fn
+        NAMES[fn.__name__] = names
+        return fn
+    return register
+
+
+def check_names() -> set[str]:
+    """Every violation name the validator can report."""
+    return {n for names in NAMES.values() for n in names}
+
+
+def validate(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Every violated limit of the plan (an empty list when it is feasible)."""
+    return [v for fn in CHECKS.values() for v in fn(ins, d)]
+
+
+def _over(ins: Inputs, name: str, lhs: np.ndarray, rhs: np.ndarray, what: str, unit: str,
+          tol: float = TOL_MW) -> list[Violation]:
+    """Violations where lhs > rhs (+ tol) on [S, T] arrays."""
+    lhs, rhs = np.broadcast_to(lhs, (ins.S, ins.T)), np.broadcast_to(rhs, (ins.S, ins.T))
+    return [Violation(name, f"{what} {lhs[s, t]:.4f} {unit} exceeds {rhs[s, t]:.4f} {unit}", ins.site.ids[s],
+                      ins.time.labels[t], excess=float(lhs[s, t] - rhs[s, t]))
+            for s, t in zip(*np.nonzero(lhs > rhs + tol + TOL_REL * np.abs(rhs)))]
+
+
+@check("domain", "gpu_racks")
+def domains(ins: Inputs, d: Decisions) -> list[Violation]:
+    """No negative quantity; upgrades 0 or 1; self-operated racks bought whole."""
+    out = []
+    arrays = (("mining_mw", d.mining_mw), ("halls", d.halls), ("cdus", d.cdus), ("gpu_racks", d.gpu_racks),
+              *((f"lease_mw[{ins.tenant.ids[k]}]", x) for k, x in enumerate(d.lease_mw)))
+    for name, x in arrays:
+        if x.size and x.min() < -TOL_MW:
+            out.append(Violation("domain", f"{name} has a negative value {x.min():.6g}"))
+    if d.upgrades.size and not np.isin(d.upgrades, (0, 1)).all():
+        out.append(Violation("domain", "an interconnect upgrade is neither 0 nor 1"))
+    fractional = (d.gpu_racks < 0) | (np.abs(d.gpu_racks - np.rint(d.gpu_racks)) > 1e-9)
+    for s, r, t in zip(*np.nonzero(fractional)):
+        out.append(Violation("gpu_racks", f"{d.gpu_racks[s, r, t]} {ins.rack.ids[r]} racks bought", ins.site.ids[s],
+                             ins.time.labels[t]))
+    return out
+
+
+@check("irreversibility", "lead_time")
+def build_order(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Halls, CDUs and upgrades never go out of service, never below what exists, and enter
+    service only after their lead time."""
+    out = []
+    for name, x, base in (("halls", d.halls, ins.site.existing_halls), ("cdus", d.cdus, ins.site.existing_cdus)):
+        if (x[..., 0] < base - TOL_MW).any() or (np.diff(x, axis=-1) < -TOL_MW).any():
+            out.append(Violation("irreversibility", f"{name} decrease over time or fall below what exists"))
+    if (np.diff(d.upgrades, axis=-1) < 0).any():
+        out.append(Violation("irreversibility", "an interconnect upgrade goes out of service"))
+    t, labels = np.arange(ins.T), ins.time.labels
+    for u, uid in enumerate(ins.upgrade.ids):
+        early = np.flatnonzero((d.upgrades[u] > 0) & (t < ins.upgrade.lead[u]))
+        if len(early):
+            out.append(Violation("lead_time", f"upgrade {uid} in service before its lead time of "
+                                 f"{ins.upgrade.lead[u]} periods", ins.site.ids[ins.upgrade.site[u]], labels[early[0]]))
+    for h, hid in enumerate(ins.hall.ids):
+        early = (d.halls[:, h, :] > ins.site.existing_halls[:, h, None]) & (t[None, :] < ins.hall.lead[h])
+        for s, tt in zip(*np.nonzero(early)):
+            out.append(Violation("lead_time", f"hall {hid} in service before its lead time", ins.site.ids[s],
+                                 labels[tt]))
+    return out
+
+
+@check("power_contract", "interconnect", "cloud_market")
+def power(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Gross load within contracted MW and interconnect (with upgrades in service); the cloud market."""
+    site = ins.site
+    out = []
+    if ins.op.cloud_max_it_mw is not None:
+        cloud = d.cloud_mw(ins).sum(axis=(0, 1))
+        for t in np.flatnonzero(cloud > ins.op.cloud_max_it_mw + TOL_MW):
+            out.append(Violation("cloud_market", f"self-operated IT {cloud[t]:.3f} MW exceeds the GPU-cloud market "
+                                 f"{ins.op.cloud_max_it_mw[t]:g} MW", period=ins.time.labels[t]))
+    gross = site.pue_mining[:, None] * d.mining_mw + (site.pue_hpc[:, :, None] * d.occupied_mw(ins)).sum(axis=1)
+    grid = np.repeat(site.interconnect_mw[:, None], ins.T, axis=1).astype(float)
+    np.add.at(grid, ins.upgrade.site, ins.upgrade.mw[:, None] * d.upgrades)
+    out += _over(ins, "power_contract", gross, contracted_mw(ins.contract, ins.S), "gross load", "MW")
+    out += _over(ins, "interconnect", gross, grid, "gross load", "MW")
+    return out
+
+
+@check("mining_fleet", "mining_housing")
+def mining(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Mining within its fleet and within the mining buildings not yet converted."""
+    site, hall = ins.site, ins.hall
+    conv = hall.conversion
+    converted = (hall.m2[None, conv, None] * (d.halls[:, conv, :] - site.existing_halls[:, conv, None])).sum(axis=1)
+    housed = site.housed_mining_mw[:, None] - site.mining_mw_per_m2[:, None] * converted
+    return (_over(ins, "mining_fleet", d.mining_mw, site.fleet_mw[:, None], "mining load", "MW")
+            + _over(ins, "mining_housing", d.mining_mw, housed, "mining load", "MW"))
+
+
+@check("hall_it", "hall_floor", "land_buildings", "land_buildable")
+def land(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Racks in halls (IT and floor), halls in the mining buildings and on the buildable land."""
+    site, hall = ins.site, ins.hall
+    it = d.occupied_mw(ins)
+    conv = hall.conversion
+    floor = (ins.rack.m2_per_mw[None, :, None] * it).sum(axis=1) + (ins.cdu.m2[None, :, None] * d.cdus).sum(axis=1)
+    built_conv = (hall.m2[None, conv] * site.existing_halls[:, conv]).sum(axis=1)
+    built_new = (hall.m2[None, ~conv] * site.existing_halls[:, ~conv]).sum(axis=1)
+    return (_over(ins, "hall_it", it.sum(axis=1), (d.halls * hall.it_mw[None, :, None]).sum(axis=1), "rack IT", "MW")
+            + _over(ins, "hall_floor", floor, (hall.m2[None, :, None] * d.halls).sum(axis=1), "rack and CDU floor",
+                    "m2", tol=1e-3)
+            + _over(ins, "land_buildings", (hall.m2[None, conv, None] * d.halls[:, conv, :]).sum(axis=1),
+                    (site.building_area_m2 + built_conv)[:, None], "converted hall footprint", "m2", tol=1e-3)
+            + _over(ins, "land_buildable", (hall.m2[None, ~conv, None] * d.halls[:, ~conv, :]).sum(axis=1),
+                    (site.free_area_m2 + built_new)[:, None], "new-build hall footprint", "m2", tol=1e-3))
+
+
+@check("liquid_cooling", "air_cooling")
+def cooling(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Liquid-cooled IT within CDU capacity less one spare per N+1 type in use; air within air capacity."""
+    it = d.occupied_mw(ins)
+    liquid = it[:, ins.rack.liquid, :].sum(axis=1)
+    in_use = d.cdus > 0
+    capacity = (ins.cdu.mw[None, :, None] * (d.cdus - ins.cdu.spare[None, :, None] * in_use)).sum(axis=1)
+    return (_over(ins, "liquid_cooling", liquid, capacity, "liquid-cooled rack IT", "MW (CDU capacity less N+1 spares)")
+            + _over(ins, "air_cooling", it[:, ~ins.rack.liquid, :].sum(axis=1), ins.site.air_capacity_mw[:, None],
+                    "air-cooled rack IT", "MW"))
+
+
+@check("tenant_committed", "tenant_unsigned", "tenant_window", "tenant_delivery", "tenant_sites", "tenant_min_block",
+       "tenant_block")
+def tenants(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Signed tenants get their full IT MW over their term in constant blocks at few enough sites."""
+    return [v for k in range(ins.tenant.K) for v in _tenant(ins, d, k)]
+
+
+def _tenant(ins: Inputs, d: Decisions, k: int) -> list[Violation]:
+    ten, tid = ins.tenant, ins.tenant.ids[k]
+    lease, start = d.lease_mw[k], d.tenant_start[k]
+    if start is None:
+        out = [Violation("tenant_committed", "committed tenant not served", tenant=tid)] if ten.committed[k] else []
+        if lease.size and lease.max() > TOL_MW:
+            out.append(Violation("tenant_unsigned", "unsigned tenant is served", tenant=tid))
+        return out
+    out = []
+    if start not in set(ten.starts(k, ins.T).tolist()):
+        out.append(Violation("tenant_window", f"start period {start} outside the start window", tenant=tid))
+    active = ten.active(k, start, ins.T)
+    served, want = lease.sum(axis=0), ten.mw[k] * active
+    for t in np.flatnonzero(np.abs(served - want) > TOL_MW + TOL_REL * ten.mw[k]):
+        out.append(Violation("tenant_delivery", f"served {served[t]:.4f} MW, contract says {want[t]:.4f} MW",
+                             tenant=tid, period=ins.time.labels[t], excess=float(want[t] - served[t])))
+    blocks = lease[:, active].max(axis=1) if active.any() else np.zeros(len(lease))
+    used = blocks > TOL_MW
+    if used.sum() > ten.max_sites[k]:
+        out.append(Violation("tenant_sites", f"served at {int(used.sum())} sites, at most {ten.max_sites[k]}",
+                             tenant=tid))
+    for j in np.flatnonzero(used):
+        site = ins.site.ids[ten.sites(k)[j]]
+        if blocks[j] < ten.min_block_mw[k] - TOL_MW:
+            out.append(Violation("tenant_min_block", f"block {blocks[j]:.3f} MW below the minimum "
+                                 f"{ten.min_block_mw[k]:g} MW", site=site, tenant=tid))
+        if active.any() and np.ptp(lease[j, active]) > TOL_MW:
+            out.append(Violation("tenant_block", "block size changes during the term", site=site, tenant=tid))
+    return out
+
+
+@check("budget", "concentration")
+def finance(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Capex within the budget of each period; each tenant's share of HPC revenue within the cap."""
+    out = []
+    budget, cap = ins.op.budget_usd_per_period, ins.op.concentration_cap
+    if budget is not None:
+        capex = capex_by_period(ins, d)
+        for t in np.flatnonzero(capex > budget * (1 + TOL_REL) + 1.0):
+            out.append(Violation("budget", f"capex {capex[t]:,.0f} USD exceeds the budget {budget:,.0f} USD",
+                                 period=ins.time.labels[t]))
+    if cap is not None:
+        rev = (ins.tenant.lease_rev_usd_per_mw * d.leased_mw(ins)).sum(axis=(1, 2))
+        total = rev.sum() + (ins.rack.cloud_rev_usd_per_mw[None] * d.cloud_mw(ins)).sum()
+        for k in np.flatnonzero(rev > cap * total * (1 + TOL_REL) + 1.0):
+            out.append(Violation("concentration", f"{rev[k] / total:.1%} of HPC revenue, cap {cap:.0%}",
+                                 tenant=ins.tenant.ids[k]))
+    return out

@@ -1,0 +1,152 @@
+"""Site decomposition: plans for portfolios too large to solve as one MILP.
+
+Sites are coupled only through tenant offers (a tenant's MW spread over its eligible sites),
+the GPU-cloud market cap, the capex budget and the concentration cap. Without a budget or a
+concentration cap, given each tenant's sites and start and each site's share of the cloud
+market, the MILP separates into one small MILP per site (a resource-directive decomposition;
+pricing the market with the LP duals instead lost a third of the NPV on the bundled portfolio:
+the duals are degenerate and every site answered all or nothing):
+
+1. LP relaxation of the whole model (interior point), a bound B >= the optimal NPV, each site's
+   cloud MW and fractional tenant decisions (planner.solve.decompose.guide). Above
+   LP_MAX_VARIABLES it is not tried, and past LP_SHARE of the time limit it is abandoned: the
+   plan then has no bound and the sites follow merit order.
+2. Tenant rounding onto sites (planner.solve.decompose.pieces).
+3. One MILP per site, tenants re-offered (planner.solve.decompose.queue).
+4. The sites' plans combined (planner.solve.decompose.combine).
+5. With the LP of step 1, a time limit and at least IMPROVE_MIN_S seconds of it left: the whole
+   MILP, started from step 4's plan, until the limit; the better plan and the lower of the two
+   bounds are kept. Where step 1 did not try the LP (too large), the time left goes to it, for
+   the bound alone.
+The reported gap is (bound - NPV) / |NPV|, the bound being B or step 5's, if lower.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+
+import numpy as np
+
+from planner.inputs import Inputs
+from planner.model import Model
+from planner.solve.decompose.combine import DecompositionError, assembled, fixed_integer_lp
+from planner.solve.decompose.guide import consolidate, it_capacity, merit_order, relaxation, site_rank
+from planner.solve.decompose.pieces import Piece, round_tenants
+from planner.solve.decompose.queue import SiteQueue
+from planner.solve.decompose.sites import site_inputs, tenant_values
+from solvers import SolveOptions, SolveResult, SolveStatus, get_solver
+from solvers.base import make_result
+
+logger = logging.getLogger(__name__)
+
+DECOMPOSE_SITES = 60
+"""`method="auto"` decomposes portfolios of more sites than this (estimate from the ladder: the
+bundled 15 sites solve whole in under a minute; 100 sites stay 3.8% from the bound after 300 s
+as one MILP)."""
+LP_SHARE = 0.5
+"""Share of the time limit the LP relaxation of step 1 may take (estimate)."""
+LP_MAX_VARIABLES = 400_000
+"""Largest model whose LP relaxation step 1 tries (2 cores: the 300-site rung's 237k variables
+take 100-141 s by interior point; the 1,000-site rung's 779k had not finished in 297 s)."""
+IMPROVE_MIN_S = 30.0
+"""Least time left after step 4 worth a warm-started whole-MILP solve (estimate)."""
+
+
+def decomposable(ins: Inputs) -> str | None:
+    """None when the decomposition applies, else why not."""
+    if ins.op.budget_usd_per_period is not None:
+        return "a portfolio capex budget couples the sites' investments"
+    if ins.op.concentration_cap is not None:
+        return "a tenant concentration cap couples the sites' revenues"
+    return None
+
+
+def solve_decomposed(model: Model, solver: str, rel_gap: float, deadline: float | None,
+                     threads: int | None = None) -> SolveResult:
+    """Steps 1-5 (module docstring): the plan's values, its NPV as objective and the bound (None
+    without an LP or a MILP bound). Raises DecompositionError when a site cannot serve its
+    committed pieces or the sites' plans do not combine."""
+    t0 = time.perf_counter()
+    run = get_solver(solver)
+
+    def options(share: float = 1.0, least: float = 1.0) -> SolveOptions:
+        left = None if deadline is None else max(least, share * (deadline - time.perf_counter()))
+        return SolveOptions(time_limit_s=left, rel_gap=rel_gap, threads=threads)
+
+    tried = model.problem.num_cols <= LP_MAX_VARIABLES
+    lp = relaxation(model, run, dataclasses.replace(options(LP_SHARE), lp_method="ipm")) if tried else None
+    if lp is not None and lp.status is not SolveStatus.NO_SOLUTION and not lp.has_solution:
+        return lp  # the relaxation is infeasible (or the solver failed): so is the MILP
+    if lp is not None and not lp.has_solution:
+        logger.warning("decomposition: LP relaxation unfinished in %.0f s: sites guided by merit order",
+                       lp.solve_seconds)
+        lp = None
+    elif lp is None:
+        logger.warning("decomposition: no LP relaxation above %s variables: sites guided by merit order",
+                       f"{LP_MAX_VARIABLES:,}")
+    guide = None if lp is None else lp.x
+    sites = SiteQueue(model, round_tenants(model, guide), guide, _cloud_shares(model, guide), run, options)
+    x = sites.run_all()
+    x.update(tenant_values(model, sites.pieces, sites.signed))
+    logger.info("decomposition: %d site MILPs for %d sites in %.1f s", sites.solved, model.inputs.S,
+                time.perf_counter() - t0)
+    objective, values, step4 = _combine(model, run, x, lp, options)
+    message = f"site decomposition: {'merit order' if lp is None else 'LP-guided'}, {sites.solved} site MILPs, {step4}"
+    bound = None if lp is None else lp.objective
+    objective, values, bound, message = _improve(model, run, options, deadline, lp, tried, objective, values, bound,
+                                                 message)
+    proven = bound is not None and bound - objective <= rel_gap * abs(objective)
+    return make_result(status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE, solver=solver,
+                       solver_version=sites.version, maximize=True, objective=objective, bound=bound, rel_gap=rel_gap,
+                       solve_seconds=time.perf_counter() - t0, message=message, x=values)
+
+
+def _cloud_shares(model: Model, lp: np.ndarray | None) -> np.ndarray | None:
+    """[S, T] each site's share of the cloud market (None: uncapped)."""
+    ins = model.inputs
+    cap = ins.op.cloud_max_it_mw
+    if cap is None:
+        return None
+    module_mw = float(ins.hall.it_mw.max())
+    if lp is None:
+        return merit_order(model, cap, module_mw)
+    return consolidate(model.cloud.mw.value(lp).sum(axis=1), cap, module_mw)
+
+
+def _combine(model: Model, run, x: dict[int, float], lp: SolveResult | None, options) -> tuple[float, np.ndarray, str]:
+    """Step 4: (objective, values, what was done)."""
+    if lp is None:
+        objective, values = assembled(model, x)
+        return objective, values, "the sites' plans assembled"
+    final = fixed_integer_lp(model, run, x, dataclasses.replace(options(), lp_method="ipm"))
+    if not final.has_solution or final.x is None or final.objective is None:
+        raise DecompositionError(f"the sites' plans do not combine into a plan ({final.message})")
+    return final.objective, final.x, "fixed-integer LP"
+
+
+def _improve(model: Model, run, options, deadline: float | None, lp: SolveResult | None, tried: bool,
+             objective: float, values: np.ndarray, bound: float | None, message: str):
+    """Step 5: the time left on the whole MILP (with an LP) or on the LP bound (without one)."""
+    if deadline is None or deadline - time.perf_counter() < IMPROVE_MIN_S:
+        return objective, values, bound, message + ("; no bound" if bound is None else "")
+    if lp is not None:
+        whole = run.solve(model.problem, dataclasses.replace(options(), warm_start=values))
+        logger.info("decomposition: whole MILP from its plan: %s, objective %s, bound %s", whole.status.value,
+                    whole.objective, whole.bound)
+        if whole.bound is not None:
+            bound = whole.bound if bound is None else min(bound, whole.bound)
+        if whole.has_solution and whole.x is not None and whole.objective is not None and whole.objective > objective:
+            objective, values, message = whole.objective, whole.x, message + "; improved by the whole MILP"
+    elif not tried:
+        late = relaxation(model, run, dataclasses.replace(options(), lp_method="ipm"))
+        logger.info("decomposition: LP relaxation after the plan: %s in %.0f s", late.status.value, late.solve_seconds)
+        if late.has_solution:
+            bound, message = late.objective, message + "; LP bound in the time left"
+    return objective, values, bound, message + ("; no bound" if bound is None else "")
+
+
+__all__ = ["DECOMPOSE_SITES", "IMPROVE_MIN_S", "LP_MAX_VARIABLES", "LP_SHARE", "DecompositionError", "Piece",
+           "consolidate", "decomposable", "it_capacity", "merit_order", "relaxation", "round_tenants", "site_inputs",
+           "site_rank", "solve_decomposed"]
