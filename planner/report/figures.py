@@ -19,12 +19,35 @@ from planner.report.units import split_name
 
 MINING, LEASED, CLOUD, OVERHEAD = "#E69F00", "#0072B2", "#56B4E9", "#C8C8C8"
 GRID, CONTRACTED, NET = "#333333", "#C0392B", "#111111"
-CATEGORICAL = ("#4E79A7", "#F28E2B", "#59A14F", "#E15759", "#76B7B2", "#EDC948", "#B07AA1", "#FF9DA7",
-               "#9C755F", "#BAB0AC", "#1F77B4", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#17BECF")
+CATEGORICAL = (
+    "#4E79A7",
+    "#F28E2B",
+    "#59A14F",
+    "#E15759",
+    "#76B7B2",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#BAB0AC",
+    "#1F77B4",
+    "#2CA02C",
+    "#D62728",
+    "#9467BD",
+    "#8C564B",
+    "#17BECF",
+)
 STREAM_COLOURS = {
-    "mining_revenue": MINING, "demand_response_credit": "#F0C75E", "lease_revenue": LEASED,
-    "power_pass_through": "#9DC3E6", "cloud_revenue": CLOUD, "energy_cost": "#C0392B",
-    "coincident_peak_cost": "#7B241C", "opex": "#D68910", "capex": "#7D3C98", "residual_value": "#27AE60",
+    "mining_revenue": MINING,
+    "demand_response_credit": "#F0C75E",
+    "lease_revenue": LEASED,
+    "power_pass_through": "#9DC3E6",
+    "cloud_revenue": CLOUD,
+    "energy_cost": "#C0392B",
+    "coincident_peak_cost": "#7B241C",
+    "opex": "#D68910",
+    "capex": "#7D3C98",
+    "residual_value": "#27AE60",
     "terminal_value": "#1E8449",
 }
 NOT_STREAMS = ("period", "net", "discount_factor")
@@ -53,16 +76,23 @@ def site_power_figure(rows: pd.DataFrame, periods: Sequence[str], title: str) ->
     if "mining_mw" in rows:
         layers.append(Series("mining IT", get("mining_mw"), MINING))
     if "leased_mw" in rows and "cloud_mw" in rows:
-        layers += [Series("HPC IT, leased", get("leased_mw"), LEASED),
-                   Series("HPC IT, self-operated", get("cloud_mw"), CLOUD)]
+        layers += [
+            Series("HPC IT, leased", get("leased_mw"), LEASED),
+            Series("HPC IT, self-operated", get("cloud_mw"), CLOUD),
+        ]
     elif "hpc_it_mw" in rows:
         layers.append(Series("HPC IT", get("hpc_it_mw"), LEASED))
     if "gross_mw" in rows:
         it = sum((np.asarray(s.values) for s in layers), np.zeros(len(periods)))
         layers.append(Series("cooling and losses (gross - IT)", np.clip(get("gross_mw") - it, 0, None), OVERHEAD))
-    lines = [Series(label, get(col), colour, dashed=True)
-             for col, label, colour in (("grid_mw", "grid interconnect", GRID), ("contracted_mw", "contracted power", CONTRACTED))
-             if col in rows]
+    lines = [
+        Series(label, get(col), colour, dashed=True)
+        for col, label, colour in (
+            ("grid_mw", "grid interconnect", GRID),
+            ("contracted_mw", "contracted power", CONTRACTED),
+        )
+        if col in rows
+    ]
     svg = stacked_area_chart(periods, layers, lines, y_unit="MW", title=title)
     return f'<figure class="chart-fig">{svg}{legend([*layers, *lines])}</figure>'
 
@@ -92,12 +122,16 @@ def buildout_figures(site_period: pd.DataFrame, periods: Sequence[str]) -> list[
     racks = [c for c in frame.columns if str(c).startswith("racks_")]
     frame["rack_positions"] = frame[racks].sum(axis=1) if racks else 0
     out = []
-    for column, title in (("halls", "Hall modules in service"), ("cdus", "CDUs installed"),
-                          ("rack_positions", "Rack positions installed (all types)")):
+    for column, title in (
+        ("halls", "Hall modules in service"),
+        ("cdus", "CDUs installed"),
+        ("rack_positions", "Rack positions installed (all types)"),
+    ):
         if column not in frame or not frame[column].any():
             continue
-        series = [Series(s, _by_period(frame[frame["site_id"].astype(str) == s], column, periods), colours[s])
-                  for s in sites]
+        series = [
+            Series(s, _by_period(frame[frame["site_id"].astype(str) == s], column, periods), colours[s]) for s in sites
+        ]
         svg = stacked_bar_chart(periods, series, y_unit="count", title=title, width=640, height=240)
         out.append(f'<figure class="chart-fig">{svg}{legend(series) if len(sites) > 1 else ""}</figure>')
     return out
@@ -105,8 +139,7 @@ def buildout_figures(site_period: pd.DataFrame, periods: Sequence[str]) -> list[
 
 def streams_of(cash_flows: pd.DataFrame) -> list[str]:
     """Cash-flow stream columns: every numeric column but period, net and the discount factor."""
-    return [str(c) for c in cash_flows.columns
-            if c not in NOT_STREAMS and pd.api.types.is_numeric_dtype(cash_flows[c])]
+    return [str(c) for c in cash_flows.columns if c not in NOT_STREAMS and pd.api.types.is_numeric_dtype(cash_flows[c])]
 
 
 def cash_flow_figure(cash_flows: pd.DataFrame, periods: Sequence[str]) -> str:
@@ -117,8 +150,14 @@ def cash_flow_figure(cash_flows: pd.DataFrame, periods: Sequence[str]) -> str:
     labels = [str(p) for p in cash_flows["period"]] or list(periods)
     streams = [s for s in streams_of(cash_flows) if cash_flows[s].abs().sum() > 0]
     extra = iter(CATEGORICAL)
-    series = [Series(split_name(s, "cash_flows")[0], cash_flows[s].to_numpy(dtype=float) / 1e6,
-                     STREAM_COLOURS.get(s) or next(extra, "#888888")) for s in streams]
+    series = [
+        Series(
+            split_name(s, "cash_flows")[0],
+            cash_flows[s].to_numpy(dtype=float) / 1e6,
+            STREAM_COLOURS.get(s) or next(extra, "#888888"),
+        )
+        for s in streams
+    ]
     net = cash_flows["net"] if "net" in cash_flows else cash_flows[streams].sum(axis=1)
     line = Series("net cash flow", net.to_numpy(dtype=float) / 1e6, NET)
     svg = stacked_bar_chart(labels, series, line, y_unit="M USD", title="Cash flow by stream (undiscounted)")

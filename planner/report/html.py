@@ -61,9 +61,11 @@ def kpi_value(key: str, value: Any) -> str:
     as a small table (sub-keys' units, else the key's), a list of records as a table."""
     unit = split_name(key)[1]
     if isinstance(value, Mapping):
-        rows = "".join(f"<tr><th>{escape(split_name(str(k))[0])}</th>"
-                       f'<td class="num">{escape(format_value(v, split_name(str(k))[1] or unit))}</td></tr>'
-                       for k, v in value.items())
+        rows = "".join(
+            f"<tr><th>{escape(split_name(str(k))[0])}</th>"
+            f'<td class="num">{escape(format_value(v, split_name(str(k))[1] or unit))}</td></tr>'
+            for k, v in value.items()
+        )
         return f'<table class="nested">{rows}</table>' if rows else DASH
     if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         return frame_table(pd.DataFrame(value), key)
@@ -90,41 +92,61 @@ def frame_table(frame: pd.DataFrame, name: str, caption: str = "") -> str:
     if frame.empty:
         return f'<p class="empty">{escape(caption or name)}: no rows.</p>'
     cols = [_column(frame, name, c) for c in frame.columns]
-    head = "".join(f'<th{" class=num" if num else ""}>{escape(h)}</th>' for h, _, num in cols)
+    head = "".join(f"<th{' class=num' if num else ''}>{escape(h)}</th>" for h, _, num in cols)
     body = []
     for row in frame.itertuples(index=False, name=None):
-        cells = "".join(f'<td{" class=num" if num else ""}>{escape(fmt(v))}</td>' for (_, fmt, num), v in zip(cols, row))
+        cells = "".join(
+            f"<td{' class=num' if num else ''}>{escape(fmt(v))}</td>" for (_, fmt, num), v in zip(cols, row)
+        )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    table = f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+    rows = "".join(body)
+    table = f'<div class="table-wrap"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>'
     if len(frame) > COLLAPSE_ROWS:
-        return (f"<details><summary>{escape(caption or name)}: {len(frame):,} rows (show; "
-                f"the whole table is also in plan.xlsx)</summary>{table}</details>")
+        return (
+            f"<details><summary>{escape(caption or name)}: {len(frame):,} rows (show; "
+            f"the whole table is also in plan.xlsx)</summary>{table}</details>"
+        )
     return table
 
 
 def _cards(items: Sequence[tuple[str, str, bool]]) -> str:
     """KPI cards of (label, value HTML, long): a long value (a list, a table) in smaller type."""
-    return '<div class="cards">' + "".join(
-        f'<div class="card"><div class="k">{escape(k)}</div><div class="v{" long" if long else ""}">{v}</div></div>'
-        for k, v, long in items) + "</div>"
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="k">{escape(k)}</div><div class="v{" long" if long else ""}">{v}</div></div>'
+            for k, v, long in items
+        )
+        + "</div>"
+    )
 
 
 def headline_section(plan: Mapping[str, Any]) -> str:
     """KPI cards (the known KPIs present), solver facts, validator findings, every KPI."""
     kpis: Mapping[str, Any] = plan.get("kpis") or {}
-    cards = [(label, kpi_value(key, kpis[key]), isinstance(kpis[key], (list, Mapping)))
-             for key, label in HEADLINE_KPIS if key in kpis]
-    facts = [(split_name(key)[0], escape(format_value(plan[key], split_name(key)[1])), False)
-             for key in SOLVER_FACTS if key in plan]
+    cards = [
+        (label, kpi_value(key, kpis[key]), isinstance(kpis[key], (list, Mapping)))
+        for key, label in HEADLINE_KPIS
+        if key in kpis
+    ]
+    facts = [
+        (split_name(key)[0], escape(format_value(plan[key], split_name(key)[1])), False)
+        for key in SOLVER_FACTS
+        if key in plan
+    ]
     parts = [_cards(cards), "<h3>Solution quality</h3>", _cards(facts)]
     violations = plan.get("violations") or []
     if violations:
         items = "".join(f"<li>{escape(str(v))}</li>" for v in violations)
-        parts.append(f'<div class="warn"><strong>The independent validator found {len(violations)} '
-                     f"violation(s):</strong><ul>{items}</ul></div>")
-    rows = "".join(f'<tr><th>{escape(header(str(k)))}</th><td class="num">{kpi_value(str(k), v)}</td></tr>'
-                   for k, v in kpis.items())
+        parts.append(
+            f'<div class="warn"><strong>The independent validator found {len(violations)} '
+            f"violation(s):</strong><ul>{items}</ul></div>"
+        )
+    rows = "".join(
+        f'<tr><th>{escape(header(str(k)))}</th><td class="num">{kpi_value(str(k), v)}</td></tr>'
+        for k, v in kpis.items()
+    )
     parts.append(f'<h3>Every KPI</h3><div class="table-wrap"><table class="kv">{rows}</table></div>')
     return "".join(parts)
 
@@ -174,18 +196,32 @@ def _body(plan: Mapping[str, Any], frames: Mapping[str, pd.DataFrame], portfolio
     land = getattr(portfolio, "land", {}) or {}
     modules = {h.id: h for h in getattr(getattr(portfolio, "catalog", None), "hall_modules", ())}
     procurement = frames.get("procurement", empty)
-    maps = [site_map_figure(s, land[s.id], procurement, modules) if s.id in land
-            else f"<p>{escape(s.name)}: no land geometry.</p>" for s in sites]
-    tables = [f'<section class="table-block" id="table-{escape(str(n))}"><h3>{escape(str(n))}</h3>'
-              f"{frame_table(f, str(n), str(n))}</section>" for n, f in frames.items() if n not in SECTION_FRAMES]
+    maps = [
+        site_map_figure(s, land[s.id], procurement, modules)
+        if s.id in land
+        else f"<p>{escape(s.name)}: no land geometry.</p>"
+        for s in sites
+    ]
+    tables = [
+        f'<section class="table-block" id="table-{escape(str(n))}"><h3>{escape(str(n))}</h3>'
+        f"{frame_table(f, str(n), str(n))}</section>"
+        for n, f in frames.items()
+        if n not in SECTION_FRAMES
+    ]
     return {
         "headline": headline_section(plan),
         "timeline": _grid(figures.power_figures(sp, periods, names)) or "<p>No site_period table.</p>",
         "buildout": _grid(figures.buildout_figures(sp, periods))
-        + frame_table(_end_of_horizon(sp, periods), "site_period", f"At the end of the horizon ({periods[-1] if periods else DASH})"),
+        + frame_table(
+            _end_of_horizon(sp, periods),
+            "site_period",
+            f"At the end of the horizon ({periods[-1] if periods else DASH})",
+        ),
         "cash-flows": figures.cash_flow_figure(cf, periods) + _cash_flow_tables(cf),
         "tenants": frame_table(frames.get("tenants", empty), "tenants", "Tenant offers: signed and declined"),
-        "procurement": frame_table(procurement, "procurement", "What to order when (order period = in service - lead time)"),
+        "procurement": frame_table(
+            procurement, "procurement", "What to order when (order period = in service - lead time)"
+        ),
         "site-maps": _grid(maps) if maps else "<p>No sites.</p>",
         "tables": "".join(tables) or "<p>No other tables.</p>",
     }
@@ -197,17 +233,26 @@ def render_report(plan_dict: Mapping[str, Any], frames: Mapping[str, pd.DataFram
     name = str(plan_dict.get("portfolio", getattr(portfolio, "name", "plan")))
     periods = [str(p) for p in plan_dict.get("periods") or []]
     span = f"{periods[0]} to {periods[-1]} ({len(periods)} periods)" if periods else ""
-    meta = " · ".join(escape(x) for x in (f"status {plan_dict.get('status', DASH)}", span,
-                                            f"{len(getattr(portfolio, 'sites', ()) or ())} site(s)") if x)
+    meta = " · ".join(
+        escape(x)
+        for x in (
+            f"status {plan_dict.get('status', DASH)}",
+            span,
+            f"{len(getattr(portfolio, 'sites', ()) or ())} site(s)",
+        )
+        if x
+    )
     nav = "".join(f'<li><a href="#{sid}">{escape(title)}</a></li>' for sid, title in SECTIONS)
     sections = "".join(f'<section id="{sid}"><h2>{escape(title)}</h2>{body[sid]}</section>' for sid, title in SECTIONS)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f"<title>dcplan report: {escape(name)}</title><style>{CSS}</style></head><body><main>"
-            f'<header><h1>dcplan plan report: {escape(name)}</h1><p class="meta">{meta}</p>'
-            f'<nav><ol>{nav}</ol></nav></header>{sections}'
-            f'<footer>Written by dcplan from plan.json and the plan tables; figures in USD are '
-            f"undiscounted unless marked NPV.</footer></main></body></html>\n")
+    return (
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>dcplan report: {escape(name)}</title><style>{CSS}</style></head><body><main>"
+        f'<header><h1>dcplan plan report: {escape(name)}</h1><p class="meta">{meta}</p>'
+        f"<nav><ol>{nav}</ol></nav></header>{sections}"
+        f"<footer>Written by dcplan from plan.json and the plan tables; figures in USD are "
+        f"undiscounted unless marked NPV.</footer></main></body></html>\n"
+    )
 
 
 def report_html(plan: Any) -> str:

@@ -111,8 +111,9 @@ def hall_size(footprint_m2: float, short_side: float) -> tuple[float, float] | N
     return footprint_m2 / depth, depth
 
 
-def pack_rectangles(container: BaseGeometry, width: float, depth: float, count: int,
-                    angle_deg: float) -> list[shapely.Polygon]:
+def pack_rectangles(
+    container: BaseGeometry, width: float, depth: float, count: int, angle_deg: float
+) -> list[shapely.Polygon]:
     """Up to ``count`` non-overlapping ``width`` x ``depth`` rectangles, long side at
     ``angle_deg``, each covered by ``container`` grown by TOLERANCE_M (grid packing; see the
     module docstring)."""
@@ -153,7 +154,7 @@ def _greedy(fits: np.ndarray, n: int, count: int) -> list[tuple[int, int]]:
                 break
             i += int(hits[0])
             chosen.append((j, i))
-            free[max(0, j - n + 1): j + n, max(0, i - n + 1): i + n] = False
+            free[max(0, j - n + 1) : j + n, max(0, i - n + 1) : i + n] = False
             i += n
             if i >= nx:
                 break
@@ -162,8 +163,9 @@ def _greedy(fits: np.ndarray, n: int, count: int) -> list[tuple[int, int]]:
     return chosen
 
 
-def pack_halls(container: BaseGeometry, footprint_m2: float, count: int,
-               angle_deg: float | None = None) -> list[shapely.Polygon]:
+def pack_halls(
+    container: BaseGeometry, footprint_m2: float, count: int, angle_deg: float | None = None
+) -> list[shapely.Polygon]:
     """Up to ``count`` halls of ``footprint_m2`` inside ``container``, trying the long side
     along and across ``angle_deg`` (default: the container's long axis)."""
     if count <= 0 or container.is_empty or container.area < footprint_m2:
@@ -182,8 +184,9 @@ def pack_halls(container: BaseGeometry, footprint_m2: float, count: int,
     return best
 
 
-def place_halls(parcel: BaseGeometry, buildable: BaseGeometry, buildings: Sequence[BaseGeometry],
-                requests: Sequence[HallRequest]) -> SiteLayout:
+def place_halls(
+    parcel: BaseGeometry, buildable: BaseGeometry, buildings: Sequence[BaseGeometry], requests: Sequence[HallRequest]
+) -> SiteLayout:
     """Conversion halls inside ``buildings`` ∩ ``buildable`` (buildings in order), new builds
     on ``buildable`` minus the buildings, oriented like ``parcel``; see the module docstring."""
     placed: list[PlacedHall] = []

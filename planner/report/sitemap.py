@@ -29,9 +29,13 @@ STYLE = {  # layer -> (fill colour, outline colour, hatched)
     "new_build": ("#E67E22", "#FFFFFF", False),
 }
 LABELS = {
-    "parcel": "parcel", "setback": "setback", "setback+exclusions": "setback and exclusions (not buildable)",
-    "exclusion": "exclusion zone", "building": "mining building",
-    "conversion": "hall module, conversion (in a mining building)", "new_build": "hall module, new build",
+    "parcel": "parcel",
+    "setback": "setback",
+    "setback+exclusions": "setback and exclusions (not buildable)",
+    "exclusion": "exclusion zone",
+    "building": "mining building",
+    "conversion": "hall module, conversion (in a mining building)",
+    "new_build": "hall module, new build",
 }
 
 
@@ -61,9 +65,12 @@ def map_layers(land: Any, layout: SiteLayout) -> list[MapLayer]:
     setback_key = "setback+exclusions"
     if exclusions:
         zone, setback_key = zone.difference(shapely.union_all(list(exclusions))), "setback"
-    layers = [("parcel", LABELS["parcel"], [land.parcel]), ("setback", LABELS[setback_key], [zone]),
-              ("exclusion", LABELS["exclusion"], list(exclusions)),
-              ("building", LABELS["building"], list(land.buildings))]
+    layers = [
+        ("parcel", LABELS["parcel"], [land.parcel]),
+        ("setback", LABELS[setback_key], [zone]),
+        ("exclusion", LABELS["exclusion"], list(exclusions)),
+        ("building", LABELS["building"], list(land.buildings)),
+    ]
     for kind in ("conversion", "new_build"):
         layers.append((kind, LABELS[kind], [h.polygon for h in layout.placed if h.kind == kind]))
     out = []
@@ -76,21 +83,28 @@ def map_layers(land: Any, layout: SiteLayout) -> list[MapLayer]:
 def map_caption(site: Any, land: Any, layout: SiteLayout, unknown: int) -> str:
     """What the map shows, in numbers, and what it could not draw and why."""
     ha = lambda m2: f"{m2 / 1e4:,.1f} ha"  # noqa: E731
-    parts = [f"Parcel {ha(land.parcel_area_m2)}, buildable {ha(land.buildable_area_m2)} "
-             f"(setback {site.land.setback_m:g} m), mining buildings {ha(land.building_area_m2)}."]
+    parts = [
+        f"Parcel {ha(land.parcel_area_m2)}, buildable {ha(land.buildable_area_m2)} "
+        f"(setback {site.land.setback_m:g} m), mining buildings {ha(land.building_area_m2)}."
+    ]
     for req in layout.requests:
         where = "in the mining buildings" if req.kind == "conversion" else "on buildable land outside the buildings"
-        parts.append(f"{layout.placed_count(req.hall_id)} of {req.count} new {req.hall_id} halls "
-                     f"({req.footprint_m2:,.0f} m² each) drawn {where}.")
+        parts.append(
+            f"{layout.placed_count(req.hall_id)} of {req.count} new {req.hall_id} halls "
+            f"({req.footprint_m2:,.0f} m² each) drawn {where}."
+        )
     for hall_id, left in layout.unplaced().items():
-        parts.append(f"{left} {hall_id} hall(s) do not fit as whole rectangles and are not drawn: "
-                     "the plan counts land by area, not by shape.")
+        parts.append(
+            f"{left} {hall_id} hall(s) do not fit as whole rectangles and are not drawn: "
+            "the plan counts land by area, not by shape."
+        )
     if not layout.requests:
         parts.append("The plan adds no hall modules here.")
     existing = sum(site.existing_halls.values())
     if existing:
-        parts.append(f"{existing} hall module(s) in service at the start are not located in the land file "
-                     "and are not drawn.")
+        parts.append(
+            f"{existing} hall module(s) in service at the start are not located in the land file and are not drawn."
+        )
     if unknown:
         parts.append(f"{unknown} hall(s) of a module not in the catalog are not drawn.")
     return " ".join(parts)
@@ -107,8 +121,11 @@ def site_map_figure(site: Any, land: Any, procurement: pd.DataFrame, modules: di
     layers = map_layers(land, layout)
     view: BaseGeometry = land.parcel
     svg = parcel_map(view, layers, _uid(site.id), f"parcel map of {site.name}")
-    key = legend_html((layer.label, layer.colour, "hatched" if layer.hatched else "") for layer in layers if layer.geoms)
+    key = legend_html(
+        (layer.label, layer.colour, "hatched" if layer.hatched else "") for layer in layers if layer.geoms
+    )
     title = f"{site.name} ({site.id}), {site.operator}, {site.grid}"
-    return (f'<figure class="map-fig" id="{_uid(site.id)}"><h3>{escape(title)}</h3>{svg}{key}'
-            f"{caption(map_caption(site, land, layout, unknown))}</figure>")
-
+    return (
+        f'<figure class="map-fig" id="{_uid(site.id)}"><h3>{escape(title)}</h3>{svg}{key}'
+        f"{caption(map_caption(site, land, layout, unknown))}</figure>"
+    )

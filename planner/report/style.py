@@ -49,10 +49,12 @@ svg line.grid{stroke:#e6e9ee}
 svg line.zero{stroke:#8a939e}
 svg polyline.line{fill:none;stroke-width:1.6}
 svg line.scale{stroke:#222;stroke-width:3}
-.legend{list-style:none;display:flex;flex-wrap:wrap;gap:2px 14px;padding:0;margin:4px 0 0;font-size:12px;color:var(--muted)}
+.legend{list-style:none;display:flex;flex-wrap:wrap;gap:2px 14px;padding:0;margin:4px 0 0;
+  font-size:12px;color:var(--muted)}
 .swatch{display:inline-block;width:12px;height:12px;margin-right:5px;vertical-align:-2px;background:var(--c)}
 .swatch.dashed{width:18px;height:0;background:none;border-top:2px dashed var(--c);vertical-align:3px}
-.swatch.hatched{background:repeating-linear-gradient(45deg,var(--c) 0 2px,transparent 2px 5px);outline:1px solid var(--c)}
+.swatch.hatched{background:repeating-linear-gradient(45deg,var(--c) 0 2px,transparent 2px 5px);
+  outline:1px solid var(--c)}
 footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid var(--rule);padding-top:8px}
 @page{size:A4 landscape;margin:12mm}
 @media print{

@@ -26,7 +26,7 @@ class Series:
     """One named sequence of values over the chart's periods, with its colour."""
 
     label: str
-    values: Sequence[float]
+    values: Sequence[float] | np.ndarray
     colour: str
     dashed: bool = False
 
@@ -96,18 +96,27 @@ def _axes_markup(ax: _Axes, ticks: Sequence[float], x_labels: Sequence[str], y_u
 
 def _svg(width: int, height: int, body: Iterable[str], label: str) -> str:
     inner = "".join(body)
-    return (f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-            f"{inner}</svg>")
+    return f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">{inner}</svg>'
 
 
-def stacked_area_chart(x_labels: Sequence[str], layers: Sequence[Series], lines: Sequence[Series] = (),
-                       y_unit: str = "", title: str = "", width: int = 560, height: int = 240) -> str:
+def stacked_area_chart(
+    x_labels: Sequence[str],
+    layers: Sequence[Series],
+    lines: Sequence[Series] = (),
+    y_unit: str = "",
+    title: str = "",
+    width: int = 560,
+    height: int = 240,
+) -> str:
     """Layers stacked from 0 upward (negative values taken as 0) and lines drawn over them."""
     n = max(1, len(x_labels))
     stack = np.zeros((len(layers) + 1, n))
     for k, s in enumerate(layers):
         stack[k + 1] = stack[k] + np.clip(np.nan_to_num(np.asarray(s.values, dtype=float)), 0, None)
-    tops = [float(stack[-1].max()), *(float(np.nanmax(np.asarray(s.values, dtype=float))) for s in lines if len(s.values))]
+    tops = [
+        float(stack[-1].max()),
+        *(float(np.nanmax(np.asarray(s.values, dtype=float))) for s in lines if len(s.values)),
+    ]
     ticks = nice_ticks(0.0, max(1e-9, *tops))
     ax = _Axes(width, height, n, 0.0, ticks[-1])
     body = _axes_markup(ax, ticks, x_labels, y_unit, title)
@@ -118,19 +127,30 @@ def stacked_area_chart(x_labels: Sequence[str], layers: Sequence[Series], lines:
     for k, s in enumerate(layers):
         upper = " ".join(f"{x:.1f},{ax.y(v):.1f}" for x, v in zip(xs, stack[k + 1]))
         lower = " ".join(f"{x:.1f},{ax.y(v):.1f}" for x, v in zip(xs[::-1], stack[k][::-1]))
-        body.append(f'<polygon class="layer" fill="{s.colour}" points="{upper} {lower}">'
-                    f"<title>{escape(s.label)}</title></polygon>")
+        body.append(
+            f'<polygon class="layer" fill="{s.colour}" points="{upper} {lower}">'
+            f"<title>{escape(s.label)}</title></polygon>"
+        )
     for s in lines:
         vals = np.asarray(s.values, dtype=float)
         pts = " ".join(f"{ax.x(i):.1f},{ax.y(v):.1f}" for i, v in enumerate(vals) if math.isfinite(v))
         dash = ' stroke-dasharray="5 3"' if s.dashed else ""
-        body.append(f'<polyline class="line" stroke="{s.colour}"{dash} points="{pts}">'
-                    f"<title>{escape(s.label)}</title></polyline>")
+        body.append(
+            f'<polyline class="line" stroke="{s.colour}"{dash} points="{pts}">'
+            f"<title>{escape(s.label)}</title></polyline>"
+        )
     return _svg(width, height, body, title or "stacked area chart")
 
 
-def stacked_bar_chart(x_labels: Sequence[str], series: Sequence[Series], net: Series | None = None,
-                      y_unit: str = "", title: str = "", width: int = 900, height: int = 300) -> str:
+def stacked_bar_chart(
+    x_labels: Sequence[str],
+    series: Sequence[Series],
+    net: Series | None = None,
+    y_unit: str = "",
+    title: str = "",
+    width: int = 900,
+    height: int = 300,
+) -> str:
     """One bar per period: positive values stacked up from 0, negative values down from 0;
     ``net`` drawn as a line with markers."""
     n = max(1, len(x_labels))
@@ -150,13 +170,18 @@ def stacked_bar_chart(x_labels: Sequence[str], series: Sequence[Series], net: Se
             base = up if v > 0 else down
             y0, y1 = ax.y(base[i]), ax.y(base[i] + v)
             base[i] += v
-            body.append(f'<rect fill="{s.colour}" x="{ax.x(i) - bar / 2:.1f}" y="{min(y0, y1):.1f}" '
-                        f'width="{bar:.1f}" height="{abs(y1 - y0):.2f}"><title>{escape(s.label)} '
-                        f"{escape(x_labels[i])}: {v:,.1f} {escape(y_unit)}</title></rect>")
+            body.append(
+                f'<rect fill="{s.colour}" x="{ax.x(i) - bar / 2:.1f}" y="{min(y0, y1):.1f}" '
+                f'width="{bar:.1f}" height="{abs(y1 - y0):.2f}"><title>{escape(s.label)} '
+                f"{escape(x_labels[i])}: {v:,.1f} {escape(y_unit)}</title></rect>"
+            )
     if net is not None:
         pts = [(ax.x(i), ax.y(float(v))) for i, v in enumerate(net.values)]
-        body.append(f'<polyline class="line" stroke="{net.colour}" points="'
-                    + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+        body.append(
+            f'<polyline class="line" stroke="{net.colour}" points="'
+            + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+            + '"/>'
+        )
         body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2" fill="{net.colour}"/>' for x, y in pts]
     return _svg(width, height, body, title or "stacked bar chart")
 
@@ -170,7 +195,8 @@ def legend_html(entries: Iterable[tuple[str, str, str]]) -> str:
     """An HTML legend of (label, colour, style) entries; style "", "dashed" or "hatched"."""
     items = "".join(
         f'<li><span class="swatch {escape(style)}" style="--c:{escape(colour)}"></span>{escape(label)}</li>'
-        for label, colour, style in entries)
+        for label, colour, style in entries
+    )
     return f'<ul class="legend">{items}</ul>'
 
 
@@ -217,9 +243,11 @@ def _scale_bar(k: float, width_px: float, height_px: float, pad: float) -> str:
     px = metres * k
     y = height_px - pad / 2
     label = f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-    return (f'<line class="scale" x1="{pad}" x2="{pad + px:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
-            + _text(pad + px + 6, y + 4, label, "start", "tick")
-            + _text(width_px - pad / 2, pad + 4, "N ↑", "end", "tick"))
+    return (
+        f'<line class="scale" x1="{pad}" x2="{pad + px:.1f}" y1="{y:.1f}" y2="{y:.1f}"/>'
+        + _text(pad + px + 6, y + 4, label, "start", "tick")
+        + _text(width_px - pad / 2, pad + 4, "N ↑", "end", "tick")
+    )
 
 
 def parcel_map(view: BaseGeometry, layers: Sequence[MapLayer], uid: str, label: str, width: int = 640) -> str:
@@ -240,12 +268,18 @@ def parcel_map(view: BaseGeometry, layers: Sequence[MapLayer], uid: str, label: 
             continue
         fill = escape(layer.colour)
         if layer.hatched:
-            defs.append(f'<pattern id="{uid}-h{n}" width="7" height="7" patternUnits="userSpaceOnUse" '
-                        f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="7" stroke="{fill}" '
-                        f'stroke-width="2"/></pattern>')
+            defs.append(
+                f'<pattern id="{uid}-h{n}" width="7" height="7" patternUnits="userSpaceOnUse" '
+                f'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="7" stroke="{fill}" '
+                f'stroke-width="2"/></pattern>'
+            )
             fill = f"url(#{uid}-h{n})"
-        body.append(f'<path fill="{fill}" stroke="{escape(layer.stroke)}" fill-rule="evenodd" d="{d}">'
-                    f"<title>{escape(layer.label)}</title></path>")
+        body.append(
+            f'<path fill="{fill}" stroke="{escape(layer.stroke)}" fill-rule="evenodd" d="{d}">'
+            f"<title>{escape(layer.label)}</title></path>"
+        )
     body.append(_scale_bar(k, width, height, pad))
-    return (f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
-            f'<defs>{"".join(defs)}</defs>{"".join(body)}</svg>')
+    return (
+        f'<svg class="map" viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f"<defs>{''.join(defs)}</defs>{''.join(body)}</svg>"
+    )

@@ -50,8 +50,20 @@ FRAME_DEFAULT_UNITS: dict[str, str] = {"cash_flows": "USD"}
 """Unit of a frame's unsuffixed numeric columns: cash-flow streams are USD."""
 
 _WORDS = {
-    "it": "IT", "mw": "MW", "hpc": "HPC", "npv": "NPV", "irr": "IRR", "bau": "BAU", "cdus": "CDUs", "cdu": "CDU",
-    "dscr": "DSCR", "hhi": "HHI", "gpu": "GPU", "noi": "NOI", "capex": "capex", "opex": "opex",
+    "it": "IT",
+    "mw": "MW",
+    "hpc": "HPC",
+    "npv": "NPV",
+    "irr": "IRR",
+    "bau": "BAU",
+    "cdus": "CDUs",
+    "cdu": "CDU",
+    "dscr": "DSCR",
+    "hhi": "HHI",
+    "gpu": "GPU",
+    "noi": "NOI",
+    "capex": "capex",
+    "opex": "opex",
 }
 DASH = "–"
 """Shown for a missing value (None, NaN)."""
@@ -134,7 +146,7 @@ def format_value(value: Any, unit: str) -> str:
     if unit == "m²":
         return f"{value:,.0f} m²"
     if unit.startswith("USD/"):
-        tail = unit[len("USD"):]
+        tail = unit[len("USD") :]
         return money(float(value)) + tail if abs(value) >= 1e6 else f"{value:,.0f} {unit}"
     if unit == "s":
         return f"{value:,.1f} s"
@@ -147,6 +159,7 @@ def cell_formatter(unit: str, integral: bool) -> tuple[str, Callable[[Any], str]
     USD columns are shown in M USD with one decimal; fractions (%) as percentages;
     whole-number columns with thousands separators.
     """
+
     def fmt(scale: float, spec: str) -> Callable[[Any], str]:
         def f(v: Any) -> str:
             if is_missing(v):
@@ -156,6 +169,7 @@ def cell_formatter(unit: str, integral: bool) -> tuple[str, Callable[[Any], str]
             if not isinstance(v, (int, float)):
                 return str(v)
             return _signed(format(v * scale, spec), v)
+
         return f
 
     if unit == "USD":
