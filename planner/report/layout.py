@@ -4,16 +4,18 @@ The plan counts land by area only (``land_buildings``, ``land_buildable`` in
 :mod:`planner.model.land`), so a plan may hold more halls than fit as rectangles. This module
 draws what fits and counts what does not; the map says so instead of drawing halls wrongly.
 
-A hall of footprint A is a rectangle w x d with d = min(sqrt(A / ASPECT), short side of its
-container) and w = A / d (at most MAX_ASPECT : 1), long side along the container's long axis
-(the longest edge of its minimum rotated rectangle). Packing, in the container's frame
+A hall of footprint A is a rectangle w x d = A, tried in the shapes of :func:`hall_shapes`:
+the preferred d0 = min(sqrt(A / ASPECT), s) for a container of short side s, then as deep as
+the container (d = s, a hall spanning a building's width), then thinner (0.8 d0, 0.65 d0),
+each no longer than MAX_ASPECT times its depth; w lies along the container's long axis (the
+longest edge of its minimum rotated rectangle), then across it. Packing, in the container's frame
 (rotated by -theta so the rectangle is axis-aligned): candidate lower-left corners lie on a
 grid of pitch (w / N, d / N) from the container's lower-left bound, so rows and columns of
 abutting halls lie on the grid; every candidate fully covered by the container is taken in
 row-major order (bottom row first, left to right) unless it overlaps a hall already placed.
 On the grid, two halls at (i, j) and (i', j') overlap iff |i - i'| < N and |j - j'| < N, so
-the overlap test is exact integer arithmetic. Both orientations are tried (long side along,
-then across, the long axis); the one placing more wins, ties to the first.
+the overlap test is exact integer arithmetic. The first shape and orientation placing the
+most halls wins.
 
 Conversion halls go inside the site's mining buildings (each clipped to the buildable
 land), buildings in file order, each filled before the next; new builds go on the
@@ -101,14 +103,34 @@ def short_side_m(geom: BaseGeometry) -> float:
     return float(sides.min())
 
 
+DEPTH_STEPS = (0.8, 0.65)
+"""Thinner hall shapes tried, as shares of the preferred depth."""
+
+
 def hall_size(footprint_m2: float, short_side: float) -> tuple[float, float] | None:
-    """(long side w, depth d) in m of a hall of ``footprint_m2`` in a container whose short
-    side is ``short_side``: d = min(sqrt(A / ASPECT), short_side), w = A / d; None when
-    w / d would exceed MAX_ASPECT."""
-    depth = min(math.sqrt(footprint_m2 / ASPECT), short_side)
-    if depth <= 0 or footprint_m2 / depth**2 > MAX_ASPECT:
+    """(w, d) in m of the preferred hall of ``footprint_m2`` in a container whose short side
+    is ``short_side``: d = min(sqrt(A / ASPECT), short_side), w = A / d; None when the
+    longer side would exceed MAX_ASPECT times the shorter."""
+    return _shape(footprint_m2, min(math.sqrt(footprint_m2 / ASPECT), short_side))
+
+
+def _shape(footprint_m2: float, depth: float) -> tuple[float, float] | None:
+    if depth <= 0:
         return None
-    return footprint_m2 / depth, depth
+    width = footprint_m2 / depth
+    return (width, depth) if max(width / depth, depth / width) <= MAX_ASPECT else None
+
+
+def hall_shapes(footprint_m2: float, short_side: float) -> list[tuple[float, float]]:
+    """Hall shapes (w, d) to try, in order, without repeats: the preferred one
+    (:func:`hall_size`), one as deep as the container, then thinner ones (DEPTH_STEPS)."""
+    d0 = min(math.sqrt(footprint_m2 / ASPECT), short_side)
+    out: list[tuple[float, float]] = []
+    for depth in (d0, short_side, *(f * d0 for f in DEPTH_STEPS)):
+        shape = _shape(footprint_m2, min(depth, short_side))
+        if shape is not None and all(not math.isclose(shape[1], d, rel_tol=1e-9) for _, d in out):
+            out.append(shape)
+    return out
 
 
 def pack_rectangles(
@@ -166,21 +188,20 @@ def _greedy(fits: np.ndarray, n: int, count: int) -> list[tuple[int, int]]:
 def pack_halls(
     container: BaseGeometry, footprint_m2: float, count: int, angle_deg: float | None = None
 ) -> list[shapely.Polygon]:
-    """Up to ``count`` halls of ``footprint_m2`` inside ``container``, trying the long side
-    along and across ``angle_deg`` (default: the container's long axis)."""
+    """Up to ``count`` halls of ``footprint_m2`` inside ``container``: each shape of
+    :func:`hall_shapes` with its w along, then across, ``angle_deg`` (default: the
+    container's long axis); the first placing the most wins."""
     if count <= 0 or container.is_empty or container.area < footprint_m2:
-        return []
-    size = hall_size(footprint_m2, short_side_m(container))
-    if size is None:
         return []
     angle = long_axis_deg(container) if angle_deg is None else angle_deg
     best: list[shapely.Polygon] = []
-    for turn in (0.0, 90.0):
-        got = pack_rectangles(container, size[0], size[1], count, angle + turn)
-        if len(got) > len(best):
-            best = got
-        if len(best) == count:
-            break
+    for width, depth in hall_shapes(footprint_m2, short_side_m(container)):
+        for turn in (0.0, 90.0):
+            got = pack_rectangles(container, width, depth, count, angle + turn)
+            if len(got) > len(best):
+                best = got
+            if len(best) == count:
+                return best
     return best
 
 

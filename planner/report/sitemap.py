@@ -90,12 +90,12 @@ def map_caption(site: Any, land: Any, layout: SiteLayout, unknown: int) -> str:
     for req in layout.requests:
         where = "in the mining buildings" if req.kind == "conversion" else "on buildable land outside the buildings"
         parts.append(
-            f"{layout.placed_count(req.hall_id)} of {req.count} new {req.hall_id} halls "
+            f"{layout.placed_count(req.hall_id)} of the {req.count} {req.hall_id} hall module(s) the plan adds "
             f"({req.footprint_m2:,.0f} m² each) drawn {where}."
         )
     for hall_id, left in layout.unplaced().items():
         parts.append(
-            f"{left} {hall_id} hall(s) do not fit as whole rectangles and are not drawn: "
+            f"{left} {hall_id} hall module(s) do not fit as whole rectangles and are not drawn: "
             "the plan counts land by area, not by shape."
         )
     if not layout.requests:

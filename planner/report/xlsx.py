@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -42,16 +43,16 @@ FLOAT_FORMAT = "#,##0.0###"
 WriteOnlyWorksheet = Any  # openpyxl's write-only sheet (its class lives in a private module)
 WIDTH_MIN, WIDTH_MAX, WIDTH_SAMPLE = 8, 48, 500
 """Column width bounds (characters) and how many rows are read to size a column."""
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f]")
 _HEAD_FONT = Font(bold=True)
 _HEAD_FILL = PatternFill("solid", fgColor="F0F3F7")
 _HEAD_ALIGN = Alignment(wrap_text=True, vertical="top")
 
 
 def sheet_name(name: str, used: set[str]) -> str:
-    """An Excel sheet name for ``name``: forbidden characters replaced, at most 31
-    characters, unique among ``used`` (which it joins)."""
-    base = _BAD_SHEET_CHARS.sub("_", name)[:31] or "sheet"
+    """An Excel sheet name for ``name``: forbidden and control characters replaced, at most
+    31 characters, no apostrophe at either end, unique among ``used`` (which it joins)."""
+    base = _BAD_SHEET_CHARS.sub("_", name)[:31].strip("'") or "sheet"
     out, n = base, 1
     while out.lower() in used:
         n += 1
@@ -61,14 +62,17 @@ def sheet_name(name: str, used: set[str]) -> str:
 
 
 def cell_value(value: Any) -> Any:
-    """A value openpyxl writes as Excel does: numpy scalars to Python, NaN and None empty."""
+    """A value openpyxl writes as Excel does: numpy scalars to Python, NaN and None empty,
+    characters XML cannot hold dropped from text."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
-    if isinstance(value, (bool, int, float, str)):
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
+    if isinstance(value, (bool, int, float)):
         return value
     return str(value)
 
