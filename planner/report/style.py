@@ -67,6 +67,7 @@ footer{margin-top:36px;color:var(--muted);font-size:12px;border-top:1px solid va
   thead{display:table-header-group}
   thead th{position:static}
   .table-wrap{overflow:visible}
+  details:not([open]){display:none}
   .grid2{grid-template-columns:1fr 1fr}
 }
 """
