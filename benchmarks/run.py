@@ -40,23 +40,17 @@ def _portfolio(rung: str):
 
 
 def _run(rung: str, solver: str, method: str, time_limit: float, queue: mp.Queue) -> None:
+    from planner import PlanningError, plan
     from planner.inputs import prepare
     from planner.model import build_model
-    from planner.planning import PlanningError, plan
 
     try:
         portfolio = _portfolio(rung)
         ins = prepare(portfolio)
-        m = build_model(ins)
-        variables = m.prob.variables()
-        size = {
-            "variables": len(variables),
-            "integer_variables": sum(v.cat != "Continuous" for v in variables),
-            "constraints": m.prob.numConstraints(),
-            "nonzeros": sum(len(c) for c in m.prob.constraints.values()) if isinstance(m.prob.constraints, dict)
-            else sum(len(c) for c in m.prob.constraints()),
-        }
-        del m, variables
+        p = build_model(ins).problem
+        size = {"variables": p.num_cols, "integer_variables": int(p.integer.sum()), "constraints": p.num_rows,
+                "nonzeros": p.num_nonzeros}
+        del p
         start = time.perf_counter()
         try:
             result = plan(portfolio, solver=solver, time_limit=time_limit, method=method)

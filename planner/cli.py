@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import matplotlib
 import typer
@@ -62,14 +62,14 @@ def _money(x: float | None) -> str:
 
 @app.command()
 def plan(
-    portfolio: Annotated[Optional[Path], typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")] = None,
+    portfolio: Annotated[Path | None, typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")] = None,
     solver: Annotated[str, typer.Option(help="highs | cbc")] = "highs",
-    time_limit: Annotated[Optional[float], typer.Option("--time-limit", help="seconds")] = None,
+    time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
     gap: Annotated[float, typer.Option(help="relative optimality gap to stop at")] = 1e-3,
-    threads: Annotated[Optional[int], typer.Option(help="solver threads")] = None,
+    threads: Annotated[int | None, typer.Option(help="solver threads")] = None,
     method: Annotated[str, typer.Option(help="auto | milp | decompose (by site; auto: past 60 sites)")] = "auto",
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="output folder (default ./dcplan-out/<name>)")] = None,
-    warm_start: Annotated[Optional[Path], typer.Option("--warm-start", help="folder of a previous plan to start from")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default ./dcplan-out/<name>)")] = None,
+    warm_start: Annotated[Path | None, typer.Option("--warm-start", help="folder of a previous plan to start from")] = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="-v progress, -vv solver log")] = 0,
 ) -> None:
     """Plan a portfolio: solve, validate, compare with business as usual, write files."""

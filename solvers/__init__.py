@@ -3,10 +3,10 @@ report an honest result."""
 
 from solvers.base import (
     SolveOptions,
-    SolveResult,
-    SolveStatus,
     Solver,
+    SolveResult,
     SolverUnavailable,
+    SolveStatus,
     available_solvers,
     get_solver,
 )

@@ -91,6 +91,7 @@ class SolveResult:
 
     @property
     def has_solution(self) -> bool:
+        """Whether the solve returned a solution (optimal or feasible)."""
         return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
     def to_dict(self) -> dict:
@@ -113,15 +114,20 @@ class SolverUnavailable(RuntimeError):
 
 
 class Solver(Protocol):
+    """What every adapter provides."""
+
     name: str
 
-    def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult: ...
+    def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult:
+        """Solve `problem` with `options`; never raises for a solver failure."""
+        ...
 
 
 # ----------------------------------------------------------------------- helpers
 
 
 def is_max(problem: pulp.LpProblem) -> bool:
+    """Whether a PuLP problem maximises."""
     return problem.sense == pulp.LpMaximize
 
 
@@ -187,6 +193,7 @@ def make_result(
 
 
 def error_result(solver: str, solver_version: str, seconds: float, message: str) -> SolveResult:
+    """A result for a solve that failed with an exception."""
     return SolveResult(SolveStatus.ERROR, solver, solver_version, None, None, None, float(seconds), message, {})
 
 

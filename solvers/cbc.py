@@ -82,6 +82,7 @@ class CbcLog:
 
     @classmethod
     def parse(cls, text: str) -> CbcLog:
+        """Read the lines of a CBC log listed in the module docstring."""
         out, build = cls(), None
         for raw in text.splitlines():
             line = raw.strip()
@@ -110,12 +111,14 @@ class CbcLog:
 
     @property
     def says_optimal(self) -> bool:
+        """Whether CBC says it proved optimality."""
         if self.result is not None:
             return self.result.startswith("Optimal")
         return self.lp_optimal
 
     @property
     def message(self) -> str:
+        """CBC's own words for why the solve ended."""
         return self.result or ("Optimal" if self.lp_optimal else None) or self.other or "no status in CBC log"
 
     def abs_gap(self) -> float | None:
@@ -182,6 +185,7 @@ class CbcSolver:
 
     @staticmethod
     def available() -> bool:
+        """Whether a CBC binary can run here."""
         return _command_class() is not None
 
     def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult:

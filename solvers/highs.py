@@ -77,6 +77,7 @@ class HighsSolver:
 
     @staticmethod
     def available() -> bool:
+        """Whether highspy imports."""
         return highspy is not None
 
     def solve(self, problem: MatrixProblem | pulp.LpProblem, options: SolveOptions) -> SolveResult:

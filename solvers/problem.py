@@ -55,18 +55,22 @@ class MatrixProblem:
 
     @property
     def num_cols(self) -> int:
+        """Number of columns (variables)."""
         return len(self.cost)
 
     @property
     def num_rows(self) -> int:
+        """Number of rows (constraints)."""
         return len(self.row_lower)
 
     @property
     def num_nonzeros(self) -> int:
+        """Number of nonzeros of A."""
         return len(self.index)
 
     @property
     def is_mip(self) -> bool:
+        """Whether some column is integer."""
         return bool(self.integer.any())
 
     def objective_at(self, x: np.ndarray) -> float:

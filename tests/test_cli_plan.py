@@ -25,7 +25,7 @@ from planner.testing.synthetic import random_portfolio
 ROOT = Path(__file__).resolve().parents[1]
 WHITEFIBER = ROOT / "sites" / "whitefiber.yaml"
 FILES = ("plan.json", "site_period.csv", "tenants.csv", "cash_flows.csv", "procurement.csv", "sites.geojson",
-         "power_split.png", "cash_flows.png", "buildout.png")
+         "power_split.png", "cash_flows.png", "buildout.png", "report.html", "plan.xlsx")
 PLAN_KEYS = {"status", "objective_usd", "bound_usd", "gap", "solver", "solve_seconds", "build_seconds", "kpis", "sites",
              "tenants", "periods"}
 PNG = b"\x89PNG\r\n\x1a\n"

@@ -40,6 +40,7 @@ class Diagnosis:
     status: str
 
     def text(self) -> str:
+        """The diagnosis for a person: the shortfalls and their hints."""
         if not self.shortfalls:
             return f"{self.portfolio}: a feasible plan exists (no shortfall found)."
         head = (f"{self.portfolio}: no feasible plan. The smallest shortfalls that would make one "
@@ -47,6 +48,7 @@ class Diagnosis:
         return "\n".join([head, *[s.text() for s in self.shortfalls]])
 
     def to_dict(self) -> dict:
+        """The diagnosis as JSON-able data (diagnosis.json)."""
         return {"portfolio": self.portfolio, "status": self.status, "feasible": not self.shortfalls,
                 "shortfalls": [asdict(s) for s in self.shortfalls], "text": self.text()}
 

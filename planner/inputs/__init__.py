@@ -70,10 +70,12 @@ class Inputs:
 
     @property
     def T(self) -> int:
+        """Number of periods."""
         return self.time.T
 
     @property
     def S(self) -> int:
+        """Number of sites."""
         return len(self.site.ids)
 
     @property

@@ -40,6 +40,7 @@ class Tenants(ArrayGroup):
 
     @property
     def K(self) -> int:
+        """Number of tenant offers."""
         return len(self.ids)
 
     def sites(self, k: int) -> np.ndarray:

@@ -51,6 +51,7 @@ class Time(ArrayGroup):
 
     @property
     def T(self) -> int:
+        """Number of periods."""
         return len(self.labels)
 
     def period_of(self, date: dt.date) -> int:

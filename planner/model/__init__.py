@@ -51,6 +51,7 @@ class Model:
 
     @property
     def bau(self) -> bool:
+        """Whether this is the business-as-usual model."""
         return self.mode == "bau"
 
 

@@ -52,6 +52,7 @@ class Param:
             raise ValueError(f"array of shape {np.shape(self.values)} for dimensions {self.dims}")
 
     def sizes(self) -> dict[str, int]:
+        """Size of each dimension."""
         return dict(zip(self.dims, np.shape(self.values)))
 
 
@@ -95,6 +96,7 @@ class LinExpr:
 
     @property
     def sizes(self) -> dict[str, int]:
+        """Size of each dimension of the grid."""
         return dict(zip(self.dims, self.shape))
 
     def coords(self) -> dict[str, np.ndarray]:
@@ -265,13 +267,16 @@ class Var:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Shape of the grid of variables."""
         return tuple(self.index.shape)
 
     @property
     def exists(self) -> np.ndarray:
+        """Where a variable exists."""
         return self.index >= 0
 
     def expr(self) -> LinExpr:
+        """The variables as an expression (coefficient 1, no constant)."""
         flat = self.index.ravel()
         cells = np.flatnonzero(flat >= 0)
         return LinExpr(self.dims, self.shape, cells.astype(np.int64), flat[cells].astype(np.int64),
@@ -285,15 +290,32 @@ class Var:
         """Column indices of the variables that exist."""
         return self.index[self.index >= 0]
 
-    def __add__(self, other): return self.expr() + other
-    def __radd__(self, other): return self.expr() + other
-    def __sub__(self, other): return self.expr() - other
-    def __rsub__(self, other): return as_expr(other) - self.expr()
-    def __neg__(self): return -self.expr()
-    def __mul__(self, other): return self.expr() * other
-    def __rmul__(self, other): return self.expr() * other
-    def sum(self, *dims: str) -> LinExpr: return self.expr().sum(*dims)
-    def shift(self, dim: str, k: int) -> LinExpr: return self.expr().shift(dim, k)
+    def __add__(self, other: LinExpr | Var | Param | float) -> LinExpr:
+        return self.expr() + other
+
+    __radd__ = __add__
+
+    def __sub__(self, other: LinExpr | Var | Param | float) -> LinExpr:
+        return self.expr() - other
+
+    def __rsub__(self, other: Param | float) -> LinExpr:
+        return as_expr(other) - self.expr()
+
+    def __neg__(self) -> LinExpr:
+        return -self.expr()
+
+    def __mul__(self, other: Param | float) -> LinExpr:
+        return self.expr() * other
+
+    __rmul__ = __mul__
+
+    def sum(self, *dims: str) -> LinExpr:
+        """The variables summed along `dims` (all when none is given)."""
+        return self.expr().sum(*dims)
+
+    def shift(self, dim: str, k: int) -> LinExpr:
+        """The variables lagged by k along `dim` (see LinExpr.shift)."""
+        return self.expr().shift(dim, k)
 
 
 def as_expr(x: LinExpr | Var | Param | float) -> LinExpr:

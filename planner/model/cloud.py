@@ -21,8 +21,8 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.model.algebra import LinExpr, P, Var
-from planner.model.buildout import at_last_period
 from planner.model.builder import ModelBuilder
+from planner.model.buildout import at_last_period
 
 
 @dataclass(frozen=True)

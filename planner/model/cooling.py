@@ -16,8 +16,8 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.model.algebra import LinExpr, P, Var
-from planner.model.buildout import at_last_period, capex_paid, monotone, residual
 from planner.model.builder import ModelBuilder
+from planner.model.buildout import at_last_period, capex_paid, monotone, residual
 
 
 @dataclass(frozen=True)

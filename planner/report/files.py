@@ -1,4 +1,5 @@
-"""Write a plan's files, atomically: JSON, CSV tables, GeoJSON of the sites, PNG plots.
+"""Write a plan's files, atomically: JSON, CSV tables, plan.xlsx, report.html, GeoJSON of the
+sites, PNG plots.
 
 Everything goes to a temporary folder beside the target, which then replaces the target
 in one rename: an interrupted run never leaves a half-written plan, and a failed run does
@@ -18,12 +19,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 
 from planner.report import plots
+from planner.report.html import render_report
+from planner.report.xlsx import write_xlsx
 from planner.results.outcome import Plan
 
 logger = logging.getLogger(__name__)
 
 FILES = ("plan.json", "site_period.csv", "tenants.csv", "cash_flows.csv", "procurement.csv", "sites.geojson",
-         "power_split.png", "cash_flows.png", "buildout.png")
+         "power_split.png", "cash_flows.png", "buildout.png", "report.html", "plan.xlsx")
 
 
 def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> Path:
@@ -50,9 +53,13 @@ def write_plan(plan: Plan, out_dir: Path) -> Path:
     """All plan files into out_dir (replaced as a whole)."""
 
     def write(tmp: Path) -> None:
-        (tmp / "plan.json").write_text(plan.to_json())
-        for name, frame in plan.frames().items():
+        data = plan.to_dict()
+        frames = plan.frames()
+        (tmp / "plan.json").write_text(json.dumps(data, indent=2))
+        for name, frame in frames.items():
             frame.to_csv(tmp / f"{name}.csv", index=False)
+        write_xlsx(frames, tmp / "plan.xlsx", kpis=data["kpis"])
+        (tmp / "report.html").write_text(render_report(data, frames, plan.inputs.portfolio), encoding="utf-8")
         sites_geojson(plan, tmp / "sites.geojson")
         for name, make in (("power_split", plots.power_split), ("cash_flows", plots.cash_flows),
                            ("buildout", plots.buildout)):

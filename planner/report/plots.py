@@ -8,7 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from planner.inputs.power import contracted_mw
-
 from planner.model.finance import STREAMS
 
 if TYPE_CHECKING:

@@ -41,10 +41,12 @@ class Plan:
 
     @property
     def npv_usd(self) -> float:
+        """NPV of the plan, recomputed from its cash flows."""
         return npv(self.inputs, self.cash_flows)
 
     @property
     def status(self) -> str:
+        """Solve status (optimal, feasible, ...), for the plan written."""
         return str(self.solve["status"])
 
     @property
@@ -96,6 +98,7 @@ class Plan:
         })
 
     def to_json(self, indent: int | None = 2) -> str:
+        """plan.json as text."""
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod

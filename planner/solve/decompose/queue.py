@@ -17,8 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from planner.model import Model
-from planner.solve.decompose.combine import DecompositionError
 from planner.solve.decompose import guide
+from planner.solve.decompose.combine import DecompositionError
 from planner.solve.decompose.pieces import Piece
 from planner.solve.decompose.sites import site_integers, solve_site
 from solvers import SolveOptions
