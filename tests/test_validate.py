@@ -75,12 +75,12 @@ def remove_cdu(ins, d):
 
 def upgrade_before_lead(ins, d):
     u = _upgrade(ins, "nc1-to-99")
-    d.upgrades[u, ins.upgrade.lead[u] - 1:] = 1
+    d.upgrades[u, int(np.argmax(ins.upgrade.ready[u])) - 1:] = 1  # one period before its lead time
 
 
 def hall_before_lead(ins, d):
     h = int(np.nonzero(d.halls[0, :, -1])[0][0])
-    d.halls[0, h, ins.hall.lead[h] - 1:] = d.halls[0, h, -1]
+    d.halls[0, h, int(np.argmax(ins.hall.ready[h])) - 1:] = d.halls[0, h, -1]  # one period early
 
 
 def halls_decrease(ins, d):  # one more hall for a quarter, then back: room for it, but irreversible

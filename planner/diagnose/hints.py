@@ -25,9 +25,9 @@ def tenants_needing(ins: Inputs, sf: Shortfall, periods: list[int], leases: np.n
         return []
     window = np.zeros(ins.T, dtype=bool)
     if sf.site is None:  # budget: capex in t pays for what enters service up to a lead time later
-        lead = int(max([0, *ins.hall.lead.tolist(), *ins.upgrade.lead.tolist()]))
+        lead = max([0.0, *ins.hall.lead_months.tolist(), *ins.upgrade.lead_months.tolist()])
         for t in periods:
-            window[t: t + lead + 1] = True
+            window[t: ins.time.period_of_month(int(ins.time.first_month[t] + lead)) + 1] = True
     else:
         window[periods] = True
     at = np.ones(ins.S, dtype=bool) if sf.site is None else np.array(ins.site.ids) == sf.site
@@ -41,20 +41,20 @@ def _window(ins: Inputs, k: int) -> str:
     return f"{clip(first)}..{clip(last)}"
 
 
-def _in_service(ins: Inputs, lead: int) -> str:
-    return ins.time.labels[lead] if lead < ins.T else "after the horizon"
+def _in_service(ready: np.ndarray, labels: list[str]) -> str:
+    """The first period in which `ready` holds."""
+    return labels[int(np.argmax(ready))] if ready.any() else "after the horizon"
 
 
 def _site_hints(ins: Inputs, sf: Shortfall, s: int, first: int) -> list[str]:
     """Hints about the site's interconnect, contracts, halls and land."""
     hints: list[str] = []
-    L = ins.time.months
     if sf.family == "interconnect":
         hints.append(f"interconnect now {ins.site.interconnect_mw[s]:g} MW")
         for u in np.flatnonzero(ins.upgrade.site == s):
-            lead = int(ins.upgrade.lead[u])
             hints.append(f"upgrade {ins.upgrade.ids[u].split('/', 1)[1]} (+{ins.upgrade.mw[u]:g} MW, lead "
-                         f"{lead * L} months) can be in service from {_in_service(ins, lead)} at the earliest")
+                         f"{ins.upgrade.lead_months[u]:g} months) can be in service from "
+                         f"{_in_service(ins.upgrade.ready[u], ins.time.labels)} at the earliest")
     if sf.family == "power_contract":
         mine = np.flatnonzero(ins.contract.site == s)
         hints.append(f"contracts in force in {ins.time.labels[first]}: {contracted_mw(ins.contract, ins.S)[s, first]:g} MW")
@@ -78,15 +78,14 @@ def _site_hints(ins: Inputs, sf: Shortfall, s: int, first: int) -> list[str]:
 def _hall_hints(ins: Inputs, s: int) -> list[str]:
     out = []
     for h, hid in enumerate(ins.hall.ids):
-        lead = int(ins.hall.lead[h])
         area, where = ((ins.site.building_area_m2[s], "mining buildings") if ins.hall.conversion[h]
                        else (ins.site.free_area_m2[s], "free buildable land"))
         fits = int(np.floor(area / ins.hall.m2[h] + 1e-9))
         room = (f"room for {fits} more" if fits else
                 f"none fits ({area:,.0f} m2 of {where}, {ins.hall.m2[h]:,.0f} m2 a module)")
-        out.append(f"hall module {hid} ({ins.hall.it_mw[h]:g} MW IT, lead {lead * ins.time.months} months): a new one "
-                   f"can be in service from {_in_service(ins, lead)}; {int(ins.site.existing_halls[s, h])} in service "
-                   f"at the start, {room}")
+        out.append(f"hall module {hid} ({ins.hall.it_mw[h]:g} MW IT, lead {ins.hall.lead_months[h]:g} months): a new "
+                   f"one can be in service from {_in_service(ins.hall.ready[h], ins.time.labels)}; "
+                   f"{int(ins.site.existing_halls[s, h])} in service at the start, {room}")
     return out
 
 

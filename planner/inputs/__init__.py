@@ -20,21 +20,21 @@ from planner.inputs.market import hashprice_path
 from planner.inputs.power import Contracts, Upgrades, prepare_contracts, prepare_upgrades, site_price
 from planner.inputs.sites import Sites, prepare_sites
 from planner.inputs.tenants import StartGrid, Tenants, prepare_tenants, start_grid
-from planner.inputs.time import Time, period_label, prepare_time
+from planner.inputs.time import Time, period_label, prepare_time, segments_of
 
 
 @dataclass(frozen=True)
 class Operating:
     """Operating costs and factors (per period), scenario multipliers and finance settings."""
 
-    mining_opex_usd_per_mw_period: float
-    hpc_opex_usd_per_mw_period: float
-    cloud_opex_usd_per_mw_period: float
+    mining_opex_usd_per_mw_period: np.ndarray  # [T]
+    hpc_opex_usd_per_mw_period: np.ndarray  # [T]
+    cloud_opex_usd_per_mw_period: np.ndarray  # [T]
     hpc_load_factor: float
     cloud_utilisation: float
     mining_uptime: float
     capex_multiplier: float
-    grid_life: int  # periods: interconnect upgrades and site conversion works
+    grid_residual_share: np.ndarray  # [T] of interconnect upgrades and site conversion works in service from t
     residual_value: bool
     budget_usd_per_period: float | None
     concentration_cap: float | None
@@ -81,15 +81,12 @@ class Inputs:
     @property
     def starts(self) -> StartGrid:
         """The tenants' candidate starts on one grid of periods."""
-        return start_grid(self.tenant, self.T)
+        return start_grid(self.tenant, self.time)
 
-    def residual(self, life: np.ndarray | int) -> np.ndarray:
-        """[..., T] straight-line share of its cost an asset of `life` periods entering service in
-        t keeps at the horizon end, max(0, 1 - (T - t) / life); zeros unless finance.residual_value."""
-        if not self.op.residual_value:
-            return np.zeros(np.shape(life) + (self.T,))
-        age = self.T - np.arange(self.T)
-        return np.maximum(0.0, 1.0 - age / np.asarray(life, dtype=float)[..., None])
+    def book(self, share: np.ndarray) -> np.ndarray:
+        """A residual share (planner.inputs.time.Time.residual_share) counted at the horizon end:
+        itself when finance.residual_value, else zeros."""
+        return share if self.op.residual_value else np.zeros(np.shape(share))
 
     def select_sites(self, index: np.ndarray) -> Inputs:
         """These inputs restricted to the sites `index` (their contracts, upgrades and tenant
@@ -104,19 +101,21 @@ def prepare(portfolio: Portfolio) -> Inputs:
     """All coefficients of the model, from a validated portfolio."""
     spec, cat = portfolio.spec, portfolio.catalog
     sc, op, fin = spec.scenario, cat.operating, spec.finance
-    time = prepare_time(spec.horizon.start, spec.horizon.period, spec.horizon.periods, fin.discount_rate_per_year)
+    time = prepare_time(spec.horizon.start, segments_of(spec.horizon.period, spec.horizon.periods, None),
+                        fin.discount_rate_per_year)
     racks, cdus, halls = prepare_racks(cat, sc, time), prepare_cdus(cat, sc, time), prepare_halls(cat, sc, time)
     contracts = prepare_contracts(portfolio.sites, sc, time)
     S = len(portfolio.sites)
     sites = prepare_sites(portfolio, time, hashprice_path(sc.hashprice, time), racks.liquid, halls.ids, cdus.ids,
                           site_price(contracts, S))
-    years_len = time.months / 12.0
+    year = time.year_fraction
     operating = Operating(
-        mining_opex_usd_per_mw_period=op.mining_opex_usd_per_mw_year * years_len,
-        hpc_opex_usd_per_mw_period=op.hpc_opex_usd_per_mw_year * years_len,
-        cloud_opex_usd_per_mw_period=op.cloud_opex_usd_per_mw_year * years_len,
+        mining_opex_usd_per_mw_period=op.mining_opex_usd_per_mw_year * year,
+        hpc_opex_usd_per_mw_period=op.hpc_opex_usd_per_mw_year * year,
+        cloud_opex_usd_per_mw_period=op.cloud_opex_usd_per_mw_year * year,
         hpc_load_factor=op.hpc_load_factor, cloud_utilisation=op.cloud_utilisation, mining_uptime=op.mining_uptime,
-        capex_multiplier=sc.capex_multiplier, grid_life=time.life(op.grid_asset_life_years),
+        capex_multiplier=sc.capex_multiplier,
+        grid_residual_share=time.residual_share(op.grid_asset_life_years),
         residual_value=fin.residual_value, budget_usd_per_period=fin.capex_budget_usd_per_period,
         concentration_cap=fin.concentration_cap,
         cloud_max_it_mw=None if sc.cloud_max_it_mw is None else np.full(time.T, float(sc.cloud_max_it_mw)))

@@ -3,7 +3,8 @@
 Self-operated (cloud) revenue of rack type r per IT MW in period t, at mid-period year y_t:
     cloud_r,t = (GPUs_r / MW_r) x rate_r (1 + g_r)^y_t x m_gpu x utilisation x h_t   [$/MW-period]
 with m_gpu the scenario's GPU-hour multiplier. Capex is scaled by the scenario's capex
-multiplier; lives and lead times are in periods (planner.inputs.time).
+multiplier. Lead times and lives become, per period, the period of order, of retirement and the
+residual share at the horizon end (planner.inputs.time).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ class Racks(ArrayGroup):
     m2_per_mw: np.ndarray = dims("rack", doc="floor area per IT MW, aisles included")
     cloud_rev_usd_per_mw: np.ndarray = dims("rack", "period", doc="self-operated revenue per MW-period")
     capex_usd: np.ndarray = dims("rack", doc="price of one self-operated rack")
-    life: np.ndarray = dims("rack", doc="periods a self-operated rack earns before it retires")
+    retire: np.ndarray = dims("rack", "period", doc="period in which racks bought in t retire (>= T: after)")
+    residual_share: np.ndarray = dims("rack", "period", doc="share of cost left at the end, bought in t")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class Cdus(ArrayGroup):
     m2: np.ndarray = dims("cdu", doc="footprint")
     capex_usd: np.ndarray = dims("cdu")
     spare: np.ndarray = dims("cdu", doc="1 for N+1 redundancy, 0 for N")
-    life: np.ndarray = dims("cdu", doc="periods")
+    residual_share: np.ndarray = dims("cdu", "period", doc="share of cost left at the end, installed in t")
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,10 @@ class Halls(ArrayGroup):
     it_mw: np.ndarray = dims("hall")
     m2: np.ndarray = dims("hall", doc="footprint")
     capex_usd: np.ndarray = dims("hall", doc="per module")
-    lead: np.ndarray = dims("hall", doc="periods from order to service")
-    life: np.ndarray = dims("hall", doc="periods")
+    lead_months: np.ndarray = dims("hall", doc="from order to service")
+    ready: np.ndarray = dims("hall", "period", doc="a new module can be in service in t (bool)")
+    ordered: np.ndarray = dims("hall", "period", doc="period in which a module in service in t was ordered")
+    residual_share: np.ndarray = dims("hall", "period", doc="share of cost left at the end, in service from t")
 
 
 def prepare_racks(cat: Catalog, sc: Scenario, time: Time) -> Racks:
@@ -70,7 +74,8 @@ def prepare_racks(cat: Catalog, sc: Scenario, time: Time) -> Racks:
     return Racks(ids=[r.id for r in racks], mw=mw, liquid=np.array([r.cooling == "liquid" for r in racks]),
                  m2_per_mw=np.array([r.footprint_m2 for r in racks]) / mw, cloud_rev_usd_per_mw=cloud,
                  capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier,
-                 life=np.array([time.life(r.life_years) for r in racks], dtype=int))
+                 retire=time.retire_period(np.array([r.life_years for r in racks])),
+                 residual_share=time.residual_share(np.array([r.life_years for r in racks])))
 
 
 def prepare_cdus(cat: Catalog, sc: Scenario, time: Time) -> Cdus:
@@ -80,14 +85,15 @@ def prepare_cdus(cat: Catalog, sc: Scenario, time: Time) -> Cdus:
                 m2=np.array([c.footprint_m2 for c in cdus]),
                 capex_usd=np.array([c.capex_usd for c in cdus]) * sc.capex_multiplier,
                 spare=np.array([1 if c.redundancy == "N+1" else 0 for c in cdus]),
-                life=np.array([time.life(c.life_years) for c in cdus], dtype=int))
+                residual_share=time.residual_share(np.array([c.life_years for c in cdus])))
 
 
 def prepare_halls(cat: Catalog, sc: Scenario, time: Time) -> Halls:
     """Hall module arrays; capex per module = MW x capex per MW x capex multiplier."""
     halls = cat.hall_modules
+    lead = np.array([h.lead_time_months for h in halls], dtype=float)
     return Halls(ids=[h.id for h in halls], conversion=np.array([h.kind == "conversion" for h in halls]),
                  it_mw=np.array([h.it_mw for h in halls]), m2=np.array([h.footprint_m2 for h in halls]),
                  capex_usd=np.array([h.it_mw * h.capex_usd_per_mw_it for h in halls]) * sc.capex_multiplier,
-                 lead=np.array([time.lead(h.lead_time_months) for h in halls], dtype=int),
-                 life=np.array([time.life(h.life_years) for h in halls], dtype=int))
+                 lead_months=lead, ready=time.in_service(lead), ordered=time.order_period(lead),
+                 residual_share=time.residual_share(np.array([h.life_years for h in halls])))

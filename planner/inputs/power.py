@@ -40,7 +40,9 @@ class Upgrades(ArrayGroup):
     site: np.ndarray = ref("site", doc="site of each upgrade")
     mw: np.ndarray = dims("upgrade", doc="MW added")
     capex_usd: np.ndarray = dims("upgrade")
-    lead: np.ndarray = dims("upgrade", doc="periods from order to service")
+    lead_months: np.ndarray = dims("upgrade", doc="from order to service")
+    ready: np.ndarray = dims("upgrade", "period", doc="can be in service in t (bool)")
+    ordered: np.ndarray = dims("upgrade", "period", doc="period in which an upgrade in service in t was ordered")
 
 
 def prepare_contracts(sites: tuple[Site, ...], sc: Scenario, time: Time) -> Contracts:
@@ -63,11 +65,13 @@ def prepare_contracts(sites: tuple[Site, ...], sc: Scenario, time: Time) -> Cont
 
 def prepare_upgrades(sites: tuple[Site, ...], sc: Scenario, time: Time) -> Upgrades:
     """Upgrade arrays; capex scaled by the scenario's capex multiplier."""
-    rows = [(i, f"{s.id}/{u.id}", u.mw, u.capex_usd * sc.capex_multiplier, time.lead(u.lead_time_months))
+    rows = [(i, f"{s.id}/{u.id}", u.mw, u.capex_usd * sc.capex_multiplier, u.lead_time_months)
             for i, s in enumerate(sites) for u in s.interconnect.upgrades]
+    lead = np.array([r[4] for r in rows], dtype=float)
     return Upgrades(ids=[r[1] for r in rows], site=np.array([r[0] for r in rows], dtype=int),
                     mw=np.array([r[2] for r in rows], dtype=float), capex_usd=np.array([r[3] for r in rows], dtype=float),
-                    lead=np.array([r[4] for r in rows], dtype=int))
+                    lead_months=lead, ready=time.in_service(lead).reshape(len(rows), time.T),
+                    ordered=time.order_period(lead).reshape(len(rows), time.T))
 
 
 def contracted_mw(contracts: Contracts, S: int) -> np.ndarray:

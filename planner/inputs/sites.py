@@ -93,8 +93,7 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
     land = [portfolio.land[s.id] for s in sites]
     building = np.array([g.building_area_m2 for g in land])
     housed = np.array([sum(b.mining_mw for b in s.land.buildings) for s in sites])
-    years_len = time.months / 12.0
-    ones = np.ones(time.T)
+    year = time.year_fraction[None, :]
     return Sites(
         ids=[s.id for s in sites], pue_mining=pue_mining, pue_hpc=pue_hpc,
         interconnect_mw=np.array([s.interconnect.mw for s in sites], dtype=float),
@@ -105,9 +104,8 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
         free_area_m2=np.maximum(0.0, np.array([g.buildable_area_m2 for g in land]) - building),
         mining_rev_usd_per_mw=ph_per_mw[:, None] * hashprice[None, :] * days[None, :] * op.mining_uptime,
         conversion_cost_usd=np.array([s.conversion_cost_usd for s in sites]) * capex_multiplier,
-        cp_usd_per_mw_period=np.array([s.coincident_peak_usd_per_kw_year * 1000.0 * years_len
-                                       for s in sites])[:, None] * ones,
-        dr_usd_per_mw_period=np.array([s.demand_response_usd_per_mw_year * years_len for s in sites])[:, None] * ones,
+        cp_usd_per_mw_period=np.array([s.coincident_peak_usd_per_kw_year * 1000.0 for s in sites])[:, None] * year,
+        dr_usd_per_mw_period=np.array([s.demand_response_usd_per_mw_year for s in sites])[:, None] * year,
         existing_halls=_existing(portfolio, "existing_halls", hall_ids),
         existing_cdus=_existing(portfolio, "existing_cdus", cdu_ids),
         price=price)

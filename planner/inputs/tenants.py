@@ -1,11 +1,12 @@
 """Tenant offers (and signed contracts) as arrays: eligibility is a [tenant, site] mask.
 
 Lease revenue of tenant k at eligible site s in period t [$/MW-period]:
-    lease_k,s,t = rate_k,s x m_lease x 1000 kW x L months x (1 + esc_k)^max(0, y_t - y_k)
+    lease_k,s,t = rate_k,s x m_lease x 1000 kW x L_t months x (1 + esc_k)^max(0, y_t - y_k)
 with rate_k,s the site's rate (or the offer's), m_lease the scenario's lease multiplier and
 y_k the year of the tenant's earliest start (escalation runs from it, whenever it starts).
 A tenant may start in any period of its window [first_k, last_k] (first_k < 0: already
-running at the horizon start), and is then served for term_k periods.
+running at the horizon start), and is then served for its term: in period t for the share of
+t its term covers (planner.inputs.time.Time.activity).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class Tenants(ArrayGroup):
     eligible: np.ndarray = dims("tenant", "site", doc="may be served there (bool)")
     first: np.ndarray = dims("tenant", doc="earliest start period (negative: before the horizon)")
     last: np.ndarray = dims("tenant", doc="latest start period")
-    term: np.ndarray = dims("tenant", doc="periods served once started")
+    term_months: np.ndarray = dims("tenant", doc="months served once started")
     lease_rev_usd_per_mw: np.ndarray = dims("tenant", "site", "period", doc="0 where not eligible")
 
     @property
@@ -51,10 +52,9 @@ class Tenants(ArrayGroup):
         """Candidate start periods of tenant k that lie before the horizon's end."""
         return np.arange(int(self.first[k]), min(int(self.last[k]), T - 1) + 1)
 
-    def active(self, k: int, start: int, T: int) -> np.ndarray:
-        """Bool [T]: periods in which tenant k is served if its lease starts at `start`."""
-        t = np.arange(T)
-        return (t >= start) & (t < start + self.term[k])
+    def active(self, k: int, start: int, time: Time) -> np.ndarray:
+        """[T] share of each period in which tenant k is served if its lease starts at period `start`."""
+        return time.activity(np.array(time.month_of(start)), self.term_months[k])
 
 
 @dataclass(frozen=True)
@@ -63,38 +63,38 @@ class StartGrid:
 
     periods: np.ndarray  # [J] start periods (may be negative)
     ok: np.ndarray  # [K, J] bool: period j is in tenant k's window (and before the horizon's end)
-    active: np.ndarray  # [K, J, T] bool: starting at period j, tenant k is served in t
+    active: np.ndarray  # [K, J, T] share of t in which tenant k is served when it starts at period j
 
 
-def start_grid(tenants: Tenants, T: int) -> StartGrid:
+def start_grid(tenants: Tenants, time: Time) -> StartGrid:
     """The union of the tenants' start windows, with each tenant's mask and activity."""
+    T = time.T
     if tenants.K == 0:
-        return StartGrid(np.zeros(0, dtype=int), np.zeros((0, 0), dtype=bool), np.zeros((0, 0, T), dtype=bool))
+        return StartGrid(np.zeros(0, dtype=int), np.zeros((0, 0), dtype=bool), np.zeros((0, 0, T)))
     lo, hi = int(tenants.first.min()), int(np.minimum(tenants.last, T - 1).max())
     periods = np.arange(lo, max(lo, hi) + 1)
     ok = (periods[None, :] >= tenants.first[:, None]) & (periods[None, :] <= np.minimum(tenants.last, T - 1)[:, None])
-    t = np.arange(T)
-    active = (t[None, None, :] >= periods[None, :, None]) & (
-        t[None, None, :] < periods[None, :, None] + tenants.term[:, None, None])
-    return StartGrid(periods, ok, active & ok[:, :, None])
+    months = np.array([time.month_of(int(p)) for p in periods])
+    active = time.activity(months[None, :], tenants.term_months[:, None])
+    return StartGrid(periods, ok, active * ok[:, :, None])
 
 
 def prepare_tenants(offers: list[TenantOffer], site_ids: list[str], rack_ids: list[str], sc: Scenario,
                     time: Time) -> Tenants:
     """Offer arrays (see the module docstring for the lease revenue)."""
-    K, S, L = len(offers), len(site_ids), time.months
+    K, S = len(offers), len(site_ids)
     site_index = {sid: i for i, sid in enumerate(site_ids)}
     rack_index = {rid: j for j, rid in enumerate(rack_ids)}
     eligible = np.zeros((K, S), dtype=bool)
     revenue = np.zeros((K, S, time.T))
     first = np.array([time.period_of(k.start_earliest) for k in offers], dtype=int)
     for k, offer in enumerate(offers):
-        since = np.maximum(0.0, time.years - (first[k] * L) / 12.0)
+        since = np.maximum(0.0, time.years - time.month_of(int(first[k])) / 12.0)
         growth = (1 + offer.escalator_per_year) ** since
         for sid in offer.eligible_sites:
             rate = offer.site_rates_usd_per_kw_month.get(sid, offer.rate_usd_per_kw_month)
             eligible[k, site_index[sid]] = True
-            revenue[k, site_index[sid]] = rate * sc.lease_rate_multiplier * 1000.0 * L * growth
+            revenue[k, site_index[sid]] = rate * sc.lease_rate_multiplier * 1000.0 * time.months * growth
     return Tenants(
         ids=[k.id for k in offers], mw=np.array([k.it_mw for k in offers], dtype=float),
         rack=np.array([rack_index[k.rack_type] for k in offers], dtype=int),
@@ -103,4 +103,4 @@ def prepare_tenants(offers: list[TenantOffer], site_ids: list[str], rack_ids: li
         max_sites=np.array([k.max_sites for k in offers], dtype=int),
         min_block_mw=np.array([k.min_block_mw for k in offers], dtype=float),
         eligible=eligible, first=first, last=np.array([time.period_of(k.start_latest) for k in offers], dtype=int),
-        term=np.array([max(1, round(k.term_months / L)) for k in offers], dtype=int), lease_rev_usd_per_mw=revenue)
+        term_months=np.array([k.term_months for k in offers], dtype=float), lease_rev_usd_per_mw=revenue)

@@ -10,8 +10,7 @@ those arrays at once (no Python loop over cells):
     a * P(c, "site rack")  each term scaled by c at its cell (broadcast)
     a.sum("rack")         cells merged along a dimension
     a.shift("period", k)  the value at t is a's at t - k (lag; nothing before the start)
-    a.lag("period", P)    as shift, with a lag per cell
-    a.pay_at("period", P) the value at p sums a's at the t with max(0, t - lead) = p
+    a.move("period", P)   each cell moved to the index P gives it (summed where several meet)
     a.group("tenant", "rack", labels)  cells re-indexed into another dimension (sum by label)
     a.where(mask)         terms and constant kept where the mask holds
 
@@ -188,29 +187,21 @@ class LinExpr:
 
     def shift(self, dim: str, k: int) -> LinExpr:
         """The value at index i along `dim` is this expression's at i - k (0 where i - k is outside)."""
-        return self.lag(dim, P(k))
+        n = self.sizes[dim]
+        return self.move(dim, P(np.arange(n) + k, dim))
 
-    def lag(self, dim: str, k: Param) -> LinExpr:
-        """As shift, with the lag k given per cell (a Param over some of the dimensions)."""
-        e = self.broadcast(k.dims, k.sizes())
+    def move(self, dim: str, to: Param) -> LinExpr:
+        """Each cell moved along `dim` to index to[cell] (a Param over `dim` and maybe other
+        dimensions); cells moved outside the grid are dropped, cells moved onto one index summed."""
+        e = self.broadcast(to.dims, to.sizes())
         coords = e.coords()
-        lag = k.values[tuple(coords[d] for d in k.dims)].astype(int) if k.dims else np.full(len(e.var), int(k.values))
-        axis = e.dims.index(dim)
-        coords[dim] = coords[dim] + lag
-        keep = (coords[dim] >= 0) & (coords[dim] < e.shape[axis])
-        const = _lag_dense(np.broadcast_to(e.const, e.shape), axis, _expand(k.values, k.dims, e.dims).astype(int))
+        target = to.values[tuple(coords[d] for d in to.dims)].astype(int)
+        coords[dim] = target
+        keep = (target >= 0) & (target < e.sizes[dim])
+        const = e.const
+        if np.any(const != 0):
+            const = _move_dense(np.broadcast_to(const, e.shape), e.dims, dim, to)
         return e._with(e.dims, e.shape, coords, keep, const)
-
-    def pay_at(self, dim: str, lead: Param) -> LinExpr:
-        """The value at p sums this expression's at every i with max(0, i - lead) = p."""
-        e = self.broadcast(lead.dims, lead.sizes())
-        coords = e.coords()
-        lag = lead.values[tuple(coords[d] for d in lead.dims)].astype(int) if lead.dims else np.full(
-            len(e.var), int(lead.values))
-        coords[dim] = np.maximum(0, coords[dim] - lag)
-        if np.any(e.const != 0):
-            raise ValueError("pay_at: an expression with a constant (move constants separately)")
-        return e._with(e.dims, e.shape, coords, None, np.zeros([1] * len(e.dims)))
 
     def group(self, dim: str, to: str, labels: np.ndarray, size: int) -> LinExpr:
         """Cells re-indexed from `dim` into `to` by labels[i] in [0, size) (cells summed per label;
@@ -247,14 +238,16 @@ class LinExpr:
         return out.reshape(self.shape) + self.dense_const()
 
 
-def _lag_dense(values: np.ndarray, axis: int, lag: np.ndarray) -> np.ndarray:
-    """values shifted along axis by lag (broadcastable), zero-filled."""
-    n = values.shape[axis]
-    idx = np.arange(n).reshape([-1 if a == axis else 1 for a in range(values.ndim)]) - lag
-    ok = (idx >= 0) & (idx < n)
-    taken = np.take_along_axis(values, np.broadcast_to(np.clip(idx, 0, n - 1), np.broadcast_shapes(idx.shape,
-                               values.shape)), axis=axis)
-    return np.where(ok, taken, 0.0)
+def _move_dense(values: np.ndarray, dims: Dims, dim: str, to: Param) -> np.ndarray:
+    """A dense array moved along `dim` as LinExpr.move moves cells."""
+    axis = dims.index(dim)
+    target = np.broadcast_to(_expand(to.values, to.dims, dims), values.shape).astype(int)
+    out = np.zeros(values.shape)
+    idx = list(np.indices(values.shape))
+    idx[axis] = target
+    ok = (target >= 0) & (target < values.shape[axis])
+    np.add.at(out, tuple(i[ok] for i in idx), values[ok])
+    return out
 
 
 @dataclass(frozen=True)

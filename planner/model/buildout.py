@@ -2,9 +2,10 @@
 
 For a cumulative quantity x[..., t] (units in service) with x[..., -1] = base (what exists at
 the horizon start, not paid for), the units added in t are dx_t = x_t - x_{t-1}, and
-    capex_p = sum_{t : max(0, t - lead) = p} c dx_t          (ordered a lead time ahead)
+    capex_p = sum_{t : ordered(t) = p} c dx_t                (ordered a lead time ahead)
     residual = sum_t c dx_t share_t                          (book value left at the horizon end)
-with share_t = max(0, 1 - (T - t) / life) (planner.inputs.Inputs.residual).
+with ordered(t) the period in which units in service at t were ordered and share_t the straight-line
+share of cost left at the end (planner.inputs.time).
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ def increments(x: Var, base: Param | None) -> tuple[LinExpr, Param | None]:
     return dx, P(-np.asarray(base.values)[..., None] * first, " ".join((*base.dims, "period")))
 
 
-def capex_paid(x: Var, unit_cost: Param, lead: Param, base: Param | None = None) -> LinExpr:
-    """Capex of the build-out x by payment period, over x's dimensions (see the module docstring)."""
+def capex_paid(x: Var, unit_cost: Param, ordered: Param | None = None, base: Param | None = None) -> LinExpr:
+    """Capex of the build-out x by payment period, over x's dimensions (see the module docstring);
+    `ordered` None: paid when in service."""
     dx, first = increments(x, base)
-    paid = (dx * unit_cost).pay_at("period", lead)
+    paid = dx * unit_cost if ordered is None else (dx * unit_cost).move("period", ordered)
     if first is None:
         return paid
     return paid + LinExpr.constant(first) * unit_cost  # what exists is netted out of dx_0, paid in period 0

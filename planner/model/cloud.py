@@ -6,8 +6,8 @@ there (liquid, or air with air capacity), never in business as usual:
                           site's halls could hold
   cloud_mw[s,r,t] >= 0    self-operated IT MW in service
 Constraints:
-  gpu_fleet     cloud[s,r,t] = cloud[s,r,t-1] + mw_r (gpu_racks[s,r,t] - gpu_racks[s,r,t-l_r])
-                (= mw_r sum_{t-l_r < tau <= t} gpu_racks[s,r,tau], in 4 nonzeros a row)
+  gpu_fleet     cloud[s,r,t] = cloud[s,r,t-1] + mw_r (gpu_racks[s,r,t] - sum_{tau: retire_r(tau) = t} gpu_racks[s,r,tau])
+                (the racks bought in tau serve until retire_r(tau), the period their life ends)
   cloud_market  sum_{s,r} cloud[s,r,t] <= the market's MW (when the scenario caps it)
 Cash flows [s,t]: cloud revenue sum_r cloud_r,t cloud, opex -o_cloud cloud; capex: racks when
 bought; residual value of racks still within their life at the horizon end.
@@ -46,13 +46,13 @@ def define_cloud(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: str
     bought = m.var("gpu_racks", "site rack period", upper=P(np.floor(site_it_ub[:, None, :] / rack.mw[None, :, None]),
                    "site rack period"), integer=integer_racks, where=where)
     mw = m.var("cloud_mw", "site rack period", upper=P(site_it_ub, "site period"), where=where)
-    added = (bought - bought.expr().lag("period", P(rack.life, "rack"))) * P(rack.mw, "rack")
+    added = (bought - bought.expr().move("period", P(rack.retire, "rack period"))) * P(rack.mw, "rack")
     m.constrain("gpu_fleet", mw - mw.shift("period", 1) - added, "==", 0.0)
     if ins.op.cloud_max_it_mw is not None:
         m.constrain("cloud_market", mw.sum("site", "rack"), "<=", P(ins.op.cloud_max_it_mw, "period"))
     spend = (bought * P(rack.capex_usd, "rack")).sum("rack")
-    book = (bought * P(rack.capex_usd[:, None] * ins.residual(rack.life), "rack period")).sum("rack", "period")
+    book = (bought * P(rack.capex_usd[:, None] * ins.book(rack.residual_share), "rack period")).sum("rack", "period")
     revenue = (mw * P(rack.cloud_rev_usd_per_mw, "rack period")).sum("rack")
-    flows = {"cloud_revenue": revenue, "opex": mw.sum("rack") * -ins.op.cloud_opex_usd_per_mw_period,
+    flows = {"cloud_revenue": revenue, "opex": mw.sum("rack") * P(-ins.op.cloud_opex_usd_per_mw_period, "period"),
              "capex": -spend, "residual_value": at_last_period(book, ins.T)}
     return Cloud(bought, mw, allowed, spend, revenue, flows)

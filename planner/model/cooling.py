@@ -48,6 +48,7 @@ def define_cooling(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, it: Lin
     m.constrain("liquid_cooling", capacity - (it * liquid).sum("rack"), ">=", 0.0)
     m.constrain("air_cooling", (it * P(~ins.rack.liquid, "rack")).sum("rack"), "<=", P(ins.site.air_capacity_mw, "site"))
     m.constrain("cdu_used", cdus - used * P(most, "site cdu"), "<=", 0.0, where=P(spare, "site cdu"))
-    spend = capex_paid(cdus, P(cdu.capex_usd, "cdu"), P(0), P(existing, "site cdu")).sum("cdu")
-    book = residual(cdus, P(cdu.capex_usd, "cdu"), P(ins.residual(cdu.life), "cdu period"), P(existing, "site cdu"))
+    spend = capex_paid(cdus, P(cdu.capex_usd, "cdu"), base=P(existing, "site cdu")).sum("cdu")
+    book = residual(cdus, P(cdu.capex_usd, "cdu"), P(ins.book(cdu.residual_share), "cdu period"),
+                    P(existing, "site cdu"))
     return Cooling(cdus, used, spend, {"capex": -spend, "residual_value": at_last_period(book.sum("cdu"), ins.T)})

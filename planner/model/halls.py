@@ -2,14 +2,14 @@
 
 Variables (s site, h hall module, t period):
   halls[s,h,t] in Z+   modules in service; existing_sh <= halls[t] <= halls[t+1]   (hall_build);
-                       halls[s,h,t] = existing_sh for t < lead_h (built only after its lead time),
+                       halls[s,h,t] = existing_sh before the lead time has passed (m_t < lead_h),
                        at most ub_sh (land and peak power, see hall_upper_bounds)
   hosts[s,t] in {0,1}  site with no HPC at the start hosts HPC (non-decreasing: hosts_build)
 Constraints:
   hosts             halls[s,h,t] - existing_sh <= (ub_sht - existing_sh) hosts[s,t]   (per module type)
   hosts_needs_hall  hosts[s,t] <= sum_h (halls[s,h,t] - existing_sh)   (converted once its first hall serves)
   hall_it           sum_r it[s,r,t] <= sum_h it_h halls[s,h,t]   (IT in use: planner.model.tenants.it_in_use)
-Cash flows [s,t]: opex -o_hpc sum_h it_h halls; capex: modules when ordered (t - lead_h), the
+Cash flows [s,t]: opex -o_hpc sum_h it_h halls; capex: modules when ordered (a lead time ahead), the
 site conversion cost when the first new hall serves (planner.model.buildout).
 """
 
@@ -74,8 +74,7 @@ def _upper(ins: Inputs, mode: str, elastic: bool) -> tuple[np.ndarray, np.ndarra
         ub = existing + np.ceil(ins.tenant.mw.sum() / it_per_hall(ins).min()) + 1
     else:
         ub = hall_upper_bounds(ins)
-    t = np.arange(ins.T)
-    return ub, np.where(t[None, None, :] < ins.hall.lead[None, :, None], existing[:, :, None], ub[:, :, None])
+    return ub, np.where(ins.hall.ready[None, :, :], ub[:, :, None], existing[:, :, None])
 
 
 def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
@@ -94,14 +93,14 @@ def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
     m.constrain("hosts_needs_hall", hosts - halls.sum("hall"), "<=", P(-existing.sum(axis=1), "site"),
                 where=P(new_site, "site"))
     it_capacity = (halls * P(ins.hall.it_mw, "hall")).sum("hall")
-    grid_life = ins.residual(ins.op.grid_life)
-    hall_share = P(ins.residual(ins.hall.life), "hall period")
-    spend = (capex_paid(halls, P(ins.hall.capex_usd, "hall"), P(ins.hall.lead, "hall"), P(existing, "site hall"))
-             .sum("hall")
-             + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site"), P(0)))
-    book = (residual(halls, P(ins.hall.capex_usd, "hall"), hall_share, P(existing, "site hall")).sum("hall")
-            + residual(hosts, P(ins.site.conversion_cost_usd, "site"), P(grid_life, "period")))
-    flows = {"opex": it_capacity * -ins.op.hpc_opex_usd_per_mw_period, "capex": -spend,
+    grid_share = P(ins.book(ins.op.grid_residual_share), "period")
+    hall_share = P(ins.book(ins.hall.residual_share), "hall period")
+    cost = P(ins.hall.capex_usd, "hall")
+    spend = (capex_paid(halls, cost, P(ins.hall.ordered, "hall period"), P(existing, "site hall")).sum("hall")
+             + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site")))
+    book = (residual(halls, cost, hall_share, P(existing, "site hall")).sum("hall")
+            + residual(hosts, P(ins.site.conversion_cost_usd, "site"), grid_share))
+    flows = {"opex": it_capacity * P(-ins.op.hpc_opex_usd_per_mw_period, "period"), "capex": -spend,
              "residual_value": at_last_period(book, ins.T)}
     site_it_ub = (upper * ins.hall.it_mw[None, :, None]).sum(axis=1)
     return Halls(halls, hosts, upper, site_it_ub, it_capacity, spend, flows)

@@ -30,5 +30,5 @@ def define_mining(m: ModelBuilder, ins: Inputs) -> Mining:
     mw = m.var("mining_mw", "site period", upper=P(fleet, "site"), where=P(fleet > 0, "site"))
     flows = {"mining_revenue": mw * P(ins.site.mining_rev_usd_per_mw, "site period"),
              "demand_response_credit": mw * P(ins.site.dr_usd_per_mw_period, "site period"),
-             "opex": mw * -ins.op.mining_opex_usd_per_mw_period}
+             "opex": mw * P(-ins.op.mining_opex_usd_per_mw_period, "period")}
     return Mining(mw, flows)

@@ -4,7 +4,7 @@ With gross[s,t] = PUE_m,s mining[s,t] + sum_r PUE_h,sr it[s,r,t] (HPC power is p
 the IT MW leased or self-operated: firm):
   power_contract  gross[s,t] <= sum_{c at s} MW_c,t                 (contracts in force)
   interconnect    gross[s,t] <= IC_s + sum_{u at s} MW_u upgrade[u,t]
-  upgrade[u,t] in {0,1}, non-decreasing (upgrade_build), 0 for t < lead_u; capex paid at t - lead_u.
+  upgrade[u,t] in {0,1}, non-decreasing (upgrade_build), 0 before its lead time; capex paid when ordered.
 Energy (average MW), drawn over the site's contracts:
   energy       sum_{c at s} draw[c,t] = uptime PUE_m mining[s,t] + lf sum_r PUE_h,sr it[s,r,t]
   take_or_pay  pay[c,t] >= draw[c,t],  pay[c,t] >= top_c MW_c,t (a bound: the floor is paid regardless)
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 
 from planner.inputs import Inputs
 from planner.inputs.power import contracted_mw
@@ -39,9 +38,7 @@ class Power:
 def define_power(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr) -> Power:
     """upgrade, draw and paid with power_contract, interconnect, energy and take_or_pay (module docstring)."""
     site, up, con, S = ins.site, ins.upgrade, ins.contract, ins.S
-    t = np.arange(ins.T)
-    upgrade = m.var("upgrade", "upgrade period", upper=P(np.where(t[None, :] >= up.lead[:, None], 1.0, 0.0),
-                    "upgrade period"), integer=True)
+    upgrade = m.var("upgrade", "upgrade period", upper=P(up.ready, "upgrade period"), integer=True)
     monotone(m, "upgrade_build", upgrade)
     gross = mining * P(site.pue_mining, "site") + (it * P(site.pue_hpc, "site rack")).sum("rack")
     m.constrain("power_contract", gross, "<=", P(contracted_mw(con, S), "site period"))
@@ -54,9 +51,9 @@ def define_power(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr) -> Powe
     m.constrain("energy", drawn - mining * P(ins.op.mining_uptime * site.pue_mining, "site") - firm, "==", 0.0)
     m.constrain("take_or_pay", paid - draw, ">=", 0.0)
     energy = (paid * P(-con.price * ins.time.hours[None, :], "contract period")).group("contract", "site", con.site, S)
-    spend = capex_paid(upgrade, P(up.capex_usd, "upgrade"), P(up.lead, "upgrade")).group("upgrade", "site",
-                                                                                         up.site, S)
-    book = residual(upgrade, P(up.capex_usd, "upgrade"), P(ins.residual(ins.op.grid_life), "period"))
+    spend = capex_paid(upgrade, P(up.capex_usd, "upgrade"), P(up.ordered, "upgrade period")).group(
+        "upgrade", "site", up.site, S)
+    book = residual(upgrade, P(up.capex_usd, "upgrade"), P(ins.book(ins.op.grid_residual_share), "period"))
     flows = {"energy_cost": energy, "coincident_peak_cost": firm * P(-site.cp_usd_per_mw_period, "site period"),
              "capex": -spend,
              "residual_value": at_last_period(book.group("upgrade", "site", up.site, S), ins.T)}

@@ -27,12 +27,11 @@ def increments(x: np.ndarray, base: np.ndarray | float = 0.0) -> np.ndarray:
     return x - prev
 
 
-def _pay_at(amount: np.ndarray, lead: np.ndarray, T: int) -> np.ndarray:
-    """[..., T] amount[..., t] moved to period max(0, t - lead) along the last axis."""
+def _pay_at(amount: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """[..., T] amount[..., t] moved to period ordered[..., t] along the last axis."""
     out = np.zeros(amount.shape)
-    periods = np.maximum(0, np.arange(T) - np.broadcast_to(lead, amount.shape))
-    lead_idx = np.indices(amount.shape)[:-1]
-    np.add.at(out, (*lead_idx, periods), amount)
+    index = np.indices(amount.shape)[:-1]
+    np.add.at(out, (*index, np.broadcast_to(ordered, amount.shape)), amount)
     return out
 
 
@@ -57,11 +56,11 @@ def capex_items(ins: Inputs, d: Decisions) -> dict[str, tuple[np.ndarray, np.nda
     cdus = increments(d.cdus, ins.site.existing_cdus) * ins.cdu.capex_usd[None, :, None]
     racks = d.gpu_racks * ins.rack.capex_usd[None, :, None]
     upgrades = increments(d.upgrades.astype(float)) * ins.upgrade.capex_usd[:, None]
-    grid_share = ins.residual(ins.op.grid_life)
+    grid_share = ins.book(ins.op.grid_residual_share)
     return {
-        "halls": (halls, ins.residual(ins.hall.life)[None]),
-        "cdus": (cdus, ins.residual(ins.cdu.life)[None]),
-        "gpu_racks": (racks, ins.residual(ins.rack.life)[None]),
+        "halls": (halls, ins.book(ins.hall.residual_share)[None]),
+        "cdus": (cdus, ins.book(ins.cdu.residual_share)[None]),
+        "gpu_racks": (racks, ins.book(ins.rack.residual_share)[None]),
         "upgrades": (upgrades, np.broadcast_to(grid_share, (len(ins.upgrade.ids), T))),
         "conversion": (increments(_hosts(ins, d)) * ins.site.conversion_cost_usd[:, None],
                        np.broadcast_to(grid_share, (S, T))),
@@ -70,10 +69,9 @@ def capex_items(ins: Inputs, d: Decisions) -> dict[str, tuple[np.ndarray, np.nda
 
 def capex_by_site(ins: Inputs, d: Decisions) -> np.ndarray:
     """[S, T] capex in the period it is paid (see the module docstring)."""
-    S, T = ins.S, ins.T
     items = capex_items(ins, d)
-    out = _pay_at(items["halls"][0], ins.hall.lead[None, :, None], T).sum(axis=1)
-    out += _by_site(_pay_at(items["upgrades"][0], ins.upgrade.lead[:, None], T), ins.upgrade.site, S)
+    out = _pay_at(items["halls"][0], ins.hall.ordered[None]).sum(axis=1)
+    out += _by_site(_pay_at(items["upgrades"][0], ins.upgrade.ordered), ins.upgrade.site, ins.S)
     out += items["cdus"][0].sum(axis=1) + items["gpu_racks"][0].sum(axis=1) + items["conversion"][0]
     return out
 
@@ -164,14 +162,13 @@ def npv(ins: Inputs, flows: dict[str, np.ndarray]) -> float:
     return float(sum((flows[s] * ins.time.discount).sum() for s in STREAMS))
 
 
-def irr(net: np.ndarray, periods_per_year: float) -> float | None:
-    """Annual IRR of a per-period net cash flow (bisection on the NPV sign change), or None."""
+def irr(net: np.ndarray, years: np.ndarray) -> float | None:
+    """Annual IRR of a net cash flow at mid-period `years` (bisection on the NPV sign change), or None."""
     if not (net < 0).any() or not (net > 0).any():
         return None
-    t = np.arange(len(net)) + 0.5
 
     def value(rate: float) -> float:
-        return float((net * (1 + rate) ** (-t / periods_per_year)).sum())
+        return float((net * (1 + rate) ** (-years)).sum())
 
     lo, hi = -0.99, 10.0
     if value(lo) * value(hi) > 0:

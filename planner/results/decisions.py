@@ -28,12 +28,13 @@ class Decisions:
     lease_mw: list[np.ndarray]  # [K] -> [J_k, T] over tenant k's eligible sites, in site order
 
     def cloud_racks(self, ins: Inputs) -> np.ndarray:
-        """[S,R,T] self-operated racks in service: bought in the last `life` periods."""
-        c = np.cumsum(self.gpu_racks, axis=2)
-        out = c.copy()
-        for r, life in enumerate(ins.rack.life):
-            out[:, r, life:] -= c[:, r, :-life] if life < ins.T else 0
-        return out
+        """[S,R,T] self-operated racks in service: bought and not yet retired (planner.inputs.time)."""
+        retired = np.zeros(self.gpu_racks.shape)
+        for r in range(len(ins.rack.ids)):
+            when = ins.rack.retire[r]
+            inside = when < ins.T
+            np.add.at(retired[:, r, :], (slice(None), when[inside]), self.gpu_racks[:, r, inside])
+        return np.cumsum(self.gpu_racks - retired, axis=2)
 
     def cloud_mw(self, ins: Inputs) -> np.ndarray:
         """[S,R,T] self-operated IT MW in service."""

@@ -63,7 +63,7 @@ def kpis(ins: Inputs, d: Decisions, flows: dict[str, np.ndarray], bau_npv_usd: f
         "npv_usd": value,
         "bau_npv_usd": bau_npv_usd,
         "npv_uplift_usd": None if bau_npv_usd is None else value - bau_npv_usd,
-        "irr_per_year": irr(net, 12.0 / ins.time.months),
+        "irr_per_year": irr(net, ins.time.years),
         "payback_period": _payback(ins, net),
         "hpc_share_of_power": power.pop("hpc_share_of_power"),
         "hpc_share_of_revenue": float(hpc_rev.sum() / revenue.sum()) if revenue.sum() > 0 else 0.0,

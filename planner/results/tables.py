@@ -55,7 +55,7 @@ def tenants(ins: Inputs, d: Decisions) -> pd.DataFrame:
                 continue
             rows.append({"tenant_id": tid, "committed": bool(ten.committed[k]), "signed": start is not None,
                          "site_id": ins.site.ids[s] if start is not None else None, "it_mw": mw,
-                         "start": None if start is None else ins.time.label(start), "term_periods": int(ten.term[k]),
+                         "start": None if start is None else ins.time.label(start), "term_months": int(ten.term_months[k]),
                          "revenue_usd": float((ten.lease_rev_usd_per_mw[k, s] * d.lease_mw[k][j]).sum())})
     return pd.DataFrame(rows, columns=["tenant_id", "committed", "signed", "site_id", "it_mw", "start", "term_periods",
                                        "revenue_usd"])
@@ -73,16 +73,17 @@ def procurement(ins: Inputs, d: Decisions) -> pd.DataFrame:
     """What to order in which period: lead times set order dates back from service dates."""
     rows = []
 
-    def add(kind: str, item: str, site: str, qty: np.ndarray, lead: int) -> None:
+    def add(kind: str, item: str, site: str, qty: np.ndarray, lead_months: float) -> None:
         for t in np.flatnonzero(qty > 1e-9):
-            rows.append({"order_period": ins.time.label(t - lead), "in_service": ins.time.labels[t], "site_id": site,
+            ordered = ins.time.period_of_month(int(ins.time.first_month[t] - lead_months))
+            rows.append({"order_period": ins.time.label(ordered), "in_service": ins.time.labels[t], "site_id": site,
                          "kind": kind, "item": item, "quantity": float(qty[t])})
 
     racks = d.racks(ins)
     existing_halls, existing_cdus = ins.site.existing_halls, ins.site.existing_cdus
     for s, sid in enumerate(ins.site.ids):
         for h, hid in enumerate(ins.hall.ids):
-            add("hall", hid, sid, increments(d.halls[s, h], existing_halls[s, h]), int(ins.hall.lead[h]))
+            add("hall", hid, sid, increments(d.halls[s, h], existing_halls[s, h]), ins.hall.lead_months[h])
         for r, rid in enumerate(ins.rack.ids):
             add("rack_position", rid, sid, increments(racks[s, r]), 0)
             add("gpu_rack", rid, sid, d.gpu_racks[s, r].astype(float), 0)
@@ -90,5 +91,5 @@ def procurement(ins: Inputs, d: Decisions) -> pd.DataFrame:
             add("cdu", cid, sid, increments(d.cdus[s, c], existing_cdus[s, c]), 0)
     for u, uid in enumerate(ins.upgrade.ids):
         add("upgrade", uid, ins.site.ids[ins.upgrade.site[u]], increments(d.upgrades[u].astype(float)),
-            int(ins.upgrade.lead[u]))
+            ins.upgrade.lead_months[u])
     return pd.DataFrame(rows, columns=["order_period", "in_service", "site_id", "kind", "item", "quantity"])

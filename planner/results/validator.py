@@ -102,14 +102,15 @@ def build_order(ins: Inputs, d: Decisions) -> list[Violation]:
             out.append(Violation("irreversibility", f"{name} decrease over time or fall below what exists"))
     if (np.diff(d.upgrades, axis=-1) < 0).any():
         out.append(Violation("irreversibility", "an interconnect upgrade goes out of service"))
-    t, labels = np.arange(ins.T), ins.time.labels
+    labels = ins.time.labels
     for u, uid in enumerate(ins.upgrade.ids):
-        early = np.flatnonzero((d.upgrades[u] > 0) & (t < ins.upgrade.lead[u]))
+        early = np.flatnonzero((d.upgrades[u] > 0) & (ins.time.first_month < ins.upgrade.lead_months[u]))
         if len(early):
             out.append(Violation("lead_time", f"upgrade {uid} in service before its lead time of "
-                                 f"{ins.upgrade.lead[u]} periods", ins.site.ids[ins.upgrade.site[u]], labels[early[0]]))
+                                 f"{ins.upgrade.lead_months[u]:g} months", ins.site.ids[ins.upgrade.site[u]],
+                                 labels[early[0]]))
     for h, hid in enumerate(ins.hall.ids):
-        early = (d.halls[:, h, :] > ins.site.existing_halls[:, h, None]) & (t[None, :] < ins.hall.lead[h])
+        early = (d.halls[:, h, :] > ins.site.existing_halls[:, h, None]) & ~ins.hall.ready[h][None, :]
         for s, tt in zip(*np.nonzero(early)):
             out.append(Violation("lead_time", f"hall {hid} in service before its lead time", ins.site.ids[s],
                                  labels[tt]))
@@ -193,8 +194,9 @@ def _tenant(ins: Inputs, d: Decisions, k: int) -> list[Violation]:
     out = []
     if start not in set(ten.starts(k, ins.T).tolist()):
         out.append(Violation("tenant_window", f"start period {start} outside the start window", tenant=tid))
-    active = ten.active(k, start, ins.T)
-    served, want = lease.sum(axis=0), ten.mw[k] * active
+    share = ten.active(k, start, ins.time)
+    active = share > 0
+    served, want = lease.sum(axis=0), ten.mw[k] * share
     for t in np.flatnonzero(np.abs(served - want) > TOL_MW + TOL_REL * ten.mw[k]):
         out.append(Violation("tenant_delivery", f"served {served[t]:.4f} MW, contract says {want[t]:.4f} MW",
                              tenant=tid, period=ins.time.labels[t], excess=float(want[t] - served[t])))
@@ -208,7 +210,8 @@ def _tenant(ins: Inputs, d: Decisions, k: int) -> list[Violation]:
         if blocks[j] < ten.min_block_mw[k] - TOL_MW:
             out.append(Violation("tenant_min_block", f"block {blocks[j]:.3f} MW below the minimum "
                                  f"{ten.min_block_mw[k]:g} MW", site=site, tenant=tid))
-        if active.any() and np.ptp(lease[j, active]) > TOL_MW:
+        full = share >= 1.0 - 1e-9
+        if full.any() and np.ptp(lease[j, full]) > TOL_MW:
             out.append(Violation("tenant_block", "block size changes during the term", site=site, tenant=tid))
     return out
 
