@@ -1,11 +1,12 @@
 """Descriptor format: what a planning engineer writes, as pydantic v2 models.
 
-Every model forbids unknown keys (a mis-indented cost key must not silently make a
-technology free), every quantity carries its unit in its name, every number must be finite
-and every magnitude is capped by its entry in :data:`planner.describe.bounds.CEILINGS`.
-Cross-references (tenant -> site, tenant -> rack type, fleet -> ASIC model) and dates against
-the horizon are checked in :mod:`planner.describe.checks`, where the catalog, the horizon and
-all sites are known together.
+The catalog models live in :mod:`planner.describe.catalog`, the base model and quantity types
+in :mod:`planner.describe.fields`; all are importable from here. Every model forbids unknown
+keys (a mis-indented cost key must not silently make a technology free), every quantity
+carries its unit in its name, every number must be finite and every magnitude is capped by
+its entry in :data:`planner.describe.bounds.CEILINGS`. Cross-references (tenant -> site,
+tenant -> rack type, fleet -> ASIC model) and dates against the horizon are checked in
+:mod:`planner.describe.checks`, where the catalog, the horizon and all sites are known together.
 """
 
 from __future__ import annotations
@@ -13,131 +14,31 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from planner.describe.bounds import CEILINGS as C
+from planner.describe.catalog import AsicModel, Catalog, CoolingUnit, HallModule, OperatingCosts, RackType
+from planner.describe.fields import (
+    NON_NEGATIVE,
+    POSITIVE,
+    Id,
+    LeadTimeMonths,
+    LeaseRate,
+    Multiplier,
+    ProjectUSD,
+    Share,
+    SiteMW,
+    SiteMWOrZero,
+    Source,
+    Strict,
+    check_unique,
+)
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
-Source = Annotated[str, Field(min_length=1, description="where the figure comes from, or 'estimate'")]
-_POS = Field(gt=0)
-_NONNEG = Field(ge=0)
-SiteMW = Annotated[float, _POS, C["site_mw"]]
-SiteMWOrZero = Annotated[float, _NONNEG, C["site_mw"]]
-ItemUSD = Annotated[float, _NONNEG, C["item_usd"]]
-ProjectUSD = Annotated[float, _NONNEG, C["project_usd"]]
-LifeYears = Annotated[float, _POS, C["life_years"]]
-LeadTimeMonths = Annotated[int, _NONNEG, C["lead_time_months"]]
-Pue = Annotated[float, Field(ge=1.0), C["pue"]]
-Multiplier = Annotated[float, _POS, C["multiplier"]]
-OpexUSDPerMWYear = Annotated[float, _NONNEG, C["opex_usd_per_mw_year"]]
-LeaseRate = Annotated[float, _NONNEG, C["lease_usd_per_kw_month"]]
-
-
-class Strict(BaseModel):
-    """Base: unknown keys rejected, assignments validated."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False)
-
-
-# --------------------------------------------------------------------------- catalog
-
-
-class RackType(Strict):
-    """A GPU rack (position) type."""
-
-    id: Id
-    it_kw: Annotated[float, _POS, C["rack_it_kw"]]
-    gpus: Annotated[int, Field(ge=1), C["rack_gpus"]]
-    cooling: Literal["liquid", "air"]
-    footprint_m2: Annotated[float, _POS, C["rack_footprint_m2"]] = Field(
-        description="floor area per rack including its aisle share"
-    )
-    capex_usd: ItemUSD = Field(description="purchase price when self-operated (cloud)")
-    gpu_hour_usd: Annotated[float, _NONNEG, C["gpu_hour_usd"]] = Field(
-        description="rental rate per GPU-hour at the horizon start, self-operated"
-    )
-    gpu_hour_change_per_year: Annotated[float, Field(gt=-1, lt=1)] = Field(
-        description="annual relative change of the GPU-hour rate (negative: prices fall)"
-    )
-    life_years: LifeYears = Field(description="economic life of self-operated GPUs: they retire after it")
-    source: Source
-
-
-class CoolingUnit(Strict):
-    """A coolant distribution unit (CDU) for direct-to-chip liquid cooling."""
-
-    id: Id
-    capacity_kw: Annotated[float, _POS, C["cdu_kw"]]
-    footprint_m2: Annotated[float, _POS, C["equipment_footprint_m2"]]
-    capex_usd: ItemUSD
-    redundancy: Literal["N", "N+1"] = "N+1"
-    life_years: LifeYears = Field(description="service life, for the residual value at the horizon end")
-    source: Source
-
-
-class AsicModel(Strict):
-    """A bitcoin-mining ASIC."""
-
-    id: Id
-    th_per_s: Annotated[float, _POS, C["asic_th_per_s"]]
-    watts: Annotated[float, _POS, C["asic_watts"]]
-    price_usd: ItemUSD
-    source: Source
-
-
-class HallModule(Strict):
-    """An HPC hall module, either converted inside an existing mining building or newly built."""
-
-    id: Id
-    kind: Literal["conversion", "new_build"]
-    it_mw: Annotated[float, _POS, C["hall_it_mw"]]
-    footprint_m2: Annotated[float, _POS, C["hall_footprint_m2"]]
-    capex_usd_per_mw_it: Annotated[float, _NONNEG, C["capex_usd_per_mw"]]
-    lead_time_months: LeadTimeMonths
-    pue_liquid: Pue
-    pue_air: Pue
-    life_years: LifeYears = Field(description="service life, for the residual value at the horizon end")
-    source: Source
-
-
-class OperatingCosts(Strict):
-    """Fixed operating costs and operating factors, per MW of IT."""
-
-    mining_opex_usd_per_mw_year: OpexUSDPerMWYear
-    hpc_opex_usd_per_mw_year: OpexUSDPerMWYear
-    cloud_opex_usd_per_mw_year: OpexUSDPerMWYear = Field(
-        description="extra opex of self-operating GPUs (staff, network, software)"
-    )
-    hpc_load_factor: Annotated[float, Field(gt=0, le=1)] = Field(description="average IT draw / provisioned IT")
-    cloud_utilisation: Annotated[float, Field(gt=0, le=1)] = Field(description="sold GPU-hours / available GPU-hours")
-    mining_uptime: Annotated[float, Field(gt=0, le=1)] = Field(description="share of hours mining runs (curtailment)")
-    pue_mining_air: Pue
-    pue_mining_immersion: Pue
-    pue_per_degc_above_15: Annotated[float, _NONNEG, C["pue_per_degc"]] = Field(
-        description="added HPC PUE per degree C of annual mean temperature above 15 C"
-    )
-    grid_asset_life_years: LifeYears = Field(
-        description="service life of interconnect upgrades and site conversion works (residual value)"
-    )
-    source: Source
-
-
-class Catalog(Strict):
-    """Technology catalog: rack types, cooling units, ASICs, hall modules, operating costs."""
-
-    racks: list[RackType] = Field(min_length=1)
-    cooling_units: list[CoolingUnit] = Field(min_length=1)
-    asics: list[AsicModel] = Field(min_length=1)
-    hall_modules: list[HallModule] = Field(min_length=1)
-    operating: OperatingCosts
-
-    @field_validator("racks", "cooling_units", "asics", "hall_modules")
-    @classmethod
-    def _unique_ids(cls, v: list[Any], info: ValidationInfo) -> list[Any]:
-        _check_unique([x.id for x in v], info.field_name or "")
-        return v
-
+__all__ = [
+    "AsicModel", "Building", "Catalog", "Cooling", "CoolingUnit", "Finance", "HallModule", "Hashprice", "Horizon",
+    "Interconnect", "Land", "Location", "MiningFleet", "OperatingCosts", "PortfolioSpec", "PowerContract", "RackType",
+    "Scenario", "Site", "Strict", "TenantOffer", "Upgrade",
+]  # fmt: skip
 
 # --------------------------------------------------------------------------- site
 
@@ -147,7 +48,7 @@ class PowerContract(Strict):
 
     id: Id
     mw: SiteMW
-    price_usd_per_mwh: Annotated[float, _NONNEG, C["price_usd_per_mwh"]]
+    price_usd_per_mwh: Annotated[float, NON_NEGATIVE, C["price_usd_per_mwh"]]
     start: dt.date | None = Field(
         default=None, description="first day in force (default: the horizon start); any past date is fine"
     )
@@ -175,21 +76,21 @@ class Upgrade(Strict):
     """An interconnect upgrade option: more MW after a lead time, for a capex."""
 
     id: Id
-    mw: Annotated[float, _POS, C["interconnect_mw"]]
+    mw: Annotated[float, POSITIVE, C["interconnect_mw"]]
     capex_usd: ProjectUSD
     lead_time_months: LeadTimeMonths
     source: Source = "estimate"
 
 
 class Interconnect(Strict):
-    mw: Annotated[float, _NONNEG, C["interconnect_mw"]] = Field(description="energized interconnect capacity now")
+    mw: Annotated[float, NON_NEGATIVE, C["interconnect_mw"]] = Field(description="energized interconnect capacity now")
     upgrades: list[Upgrade] = []
     source: Source = "estimate"
 
     @field_validator("upgrades")
     @classmethod
     def _unique(cls, v: list[Upgrade]) -> list[Upgrade]:
-        _check_unique([u.id for u in v], "upgrades")
+        check_unique([u.id for u in v], "upgrades")
         return v
 
 
@@ -217,7 +118,7 @@ class Land(Strict):
     geojson: dict[str, Any] | None = Field(
         default=None, description="inline GeoJSON FeatureCollection, instead of a file"
     )
-    setback_m: Annotated[float, _NONNEG, C["setback_m"]] = 0.0
+    setback_m: Annotated[float, NON_NEGATIVE, C["setback_m"]] = 0.0
     buildings: list[Building] = []
     source: Source = "estimate"
 
@@ -229,7 +130,7 @@ class Land(Strict):
     @field_validator("buildings")
     @classmethod
     def _unique(cls, v: list[Building]) -> list[Building]:
-        _check_unique([b.id for b in v], "buildings")
+        check_unique([b.id for b in v], "buildings")
         return v
 
     @model_validator(mode="after")
@@ -241,8 +142,8 @@ class Land(Strict):
 
 class MiningFleet(Strict):
     asic: Id
-    units: Annotated[int, _NONNEG, C["fleet_units"]] | None = None
-    hashrate_ph_per_s: Annotated[float, _NONNEG, C["fleet_ph_per_s"]] | None = None
+    units: Annotated[int, NON_NEGATIVE, C["fleet_units"]] | None = None
+    hashrate_ph_per_s: Annotated[float, NON_NEGATIVE, C["fleet_ph_per_s"]] | None = None
     source: Source = "estimate"
 
     @model_validator(mode="after")
@@ -270,17 +171,17 @@ class Site(Strict):
     cooling: Cooling
     land: Land
     mining: MiningFleet | None = None
-    existing_halls: dict[str, Annotated[int, _NONNEG, C["existing_halls"]]] = Field(
+    existing_halls: dict[str, Annotated[int, NON_NEGATIVE, C["existing_halls"]]] = Field(
         default={}, description="HPC hall modules (catalog id -> count) already in service at the horizon start"
     )
-    existing_cdus: dict[str, Annotated[int, _NONNEG, C["existing_cdus"]]] = Field(
+    existing_cdus: dict[str, Annotated[int, NON_NEGATIVE, C["existing_cdus"]]] = Field(
         default={}, description="CDUs (catalog id -> count) already installed at the horizon start"
     )
     conversion_cost_usd: ProjectUSD = Field(default=0.0, description="one-time cost when the site first hosts HPC")
-    coincident_peak_usd_per_kw_year: Annotated[float, _NONNEG, C["peak_usd_per_kw_year"]] = Field(
+    coincident_peak_usd_per_kw_year: Annotated[float, NON_NEGATIVE, C["peak_usd_per_kw_year"]] = Field(
         default=0.0, description="transmission charge on firm load"
     )
-    demand_response_usd_per_mw_year: Annotated[float, _NONNEG, C["demand_response_usd_per_mw_year"]] = Field(
+    demand_response_usd_per_mw_year: Annotated[float, NON_NEGATIVE, C["demand_response_usd_per_mw_year"]] = Field(
         default=0.0, description="credit for interruptible load"
     )
     notes: str = ""
@@ -289,7 +190,7 @@ class Site(Strict):
     @field_validator("power_contracts")
     @classmethod
     def _unique(cls, v: list[PowerContract]) -> list[PowerContract]:
-        _check_unique([c.id for c in v], "power_contracts")
+        check_unique([c.id for c in v], "power_contracts")
         return v
 
 
@@ -301,7 +202,7 @@ class TenantOffer(Strict):
 
     id: Id
     name: str = ""
-    it_mw: Annotated[float, _POS, C["tenant_it_mw"]]
+    it_mw: Annotated[float, POSITIVE, C["tenant_it_mw"]]
     rate_usd_per_kw_month: LeaseRate
     escalator_per_year: Annotated[float, Field(ge=-0.2, le=0.2)] = 0.0
     site_rates_usd_per_kw_month: dict[str, LeaseRate] = Field(
@@ -318,7 +219,7 @@ class TenantOffer(Strict):
     )
     rack_type: Id
     eligible_sites: list[Id] = Field(min_length=1)
-    min_block_mw: Annotated[float, _NONNEG, C["tenant_it_mw"]] = 0.0
+    min_block_mw: Annotated[float, NON_NEGATIVE, C["tenant_it_mw"]] = 0.0
     max_sites: Annotated[int, Field(ge=1), C["max_sites"]] = 1
     power: Literal["pass_through", "included"] = Field(
         default="pass_through", description="pass_through: tenant pays energy at cost (triple net)"
@@ -338,7 +239,7 @@ class TenantOffer(Strict):
     @field_validator("eligible_sites")
     @classmethod
     def _unique_sites(cls, v: list[str]) -> list[str]:
-        _check_unique(v, "eligible_sites")
+        check_unique(v, "eligible_sites")
         return v
 
     @field_validator("min_block_mw")
@@ -370,7 +271,7 @@ class Horizon(Strict):
 
 class Finance(Strict):
     discount_rate_per_year: Annotated[float, Field(ge=0, lt=1)] = 0.10
-    capex_budget_usd_per_period: Annotated[float, _POS, C["budget_usd_per_period"]] | None = None
+    capex_budget_usd_per_period: Annotated[float, POSITIVE, C["budget_usd_per_period"]] | None = None
     concentration_cap: Annotated[float, Field(gt=0, le=1)] | None = Field(
         default=None, description="max share of HPC revenue from any one tenant"
     )
@@ -382,7 +283,7 @@ class Finance(Strict):
 class Hashprice(Strict):
     """Hashprice path: start value, annual drift, halvings (subsidy halves, fees stay)."""
 
-    usd_per_ph_day: Annotated[float, _POS, C["hashprice_usd_per_ph_day"]] = Field(default=40.0)
+    usd_per_ph_day: Annotated[float, POSITIVE, C["hashprice_usd_per_ph_day"]] = Field(default=40.0)
     change_per_year: Annotated[float, Field(gt=-1, lt=1)] = Field(
         default=-0.10, description="drift from network growth net of BTC price, per year"
     )
@@ -403,9 +304,9 @@ class Scenario(Strict):
     power_price_escalation_per_year: Annotated[float, Field(gt=-0.5, lt=0.5)] = 0.02
     lease_rate_multiplier: Multiplier = 1.0
     gpu_hour_multiplier: Multiplier = 1.0
-    power_price_multiplier: Annotated[float, _NONNEG, C["multiplier"]] = 1.0
+    power_price_multiplier: Annotated[float, NON_NEGATIVE, C["multiplier"]] = 1.0
     capex_multiplier: Multiplier = 1.0
-    cloud_max_it_mw: Annotated[float, _NONNEG, C["market_it_mw"]] | None = Field(
+    cloud_max_it_mw: Annotated[float, NON_NEGATIVE, C["market_it_mw"]] | None = Field(
         default=None, description="GPU-cloud market: most self-operated IT MW the portfolio can sell, each period"
     )
 
@@ -429,10 +330,3 @@ def _json_lists(v: Any) -> Any:
     if isinstance(v, (list, tuple)):
         return [_json_lists(x) for x in v]
     return v
-
-
-def _check_unique(ids: list[str], what: str) -> None:
-    seen: set[str] = set()
-    dups = sorted({i for i in ids if i in seen or seen.add(i)})  # type: ignore[func-returns-value]
-    if dups:
-        raise ValueError(f"duplicate ids in {what}: {', '.join(dups)}")

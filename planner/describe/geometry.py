@@ -209,17 +209,7 @@ def resolve_land(
     metric = {name: list(series.to_crs(crs)) if len(series) else [] for name, series in layers.items()}
 
     parcel_m = shapely.union_all(metric["parcel"])
-    allowed = parcel_m.buffer(BUILDING_TOLERANCE_M)
-    for i, building in enumerate(metric["buildings"]):
-        if not allowed.covers(building):
-            outside = building.difference(parcel_m).area
-            raise GeometryError(
-                source,
-                f"land.buildings[{i}]",
-                _short(layers["buildings"].iloc[i]),
-                f"not inside the parcel: {outside:.1f} m² outside (tolerance {BUILDING_TOLERANCE_M} m)",
-            )
-
+    _check_inside(metric["buildings"], parcel_m, buildings, source)
     eroded = parcel_m.buffer(-setback_m) if setback_m >= SETBACK_RESOLUTION_M else parcel_m
     buildable = eroded.difference(shapely.union_all(metric["exclusions"]))
     clipped = [_polygonal(zone.intersection(parcel_m)) for zone in metric["exclusions"]]
@@ -245,6 +235,20 @@ def resolve_land(
     if land.buildable_area_m2 == 0:
         logger.warning("%s: setback %g m and exclusions leave no buildable land", source, setback_m)
     return land
+
+
+def _check_inside(metric: list[BaseGeometry], parcel_m: BaseGeometry, given: gpd.GeoSeries, source: str) -> None:
+    """GeometryError for the first building (metric) outside the parcel grown by the tolerance."""
+    allowed = parcel_m.buffer(BUILDING_TOLERANCE_M)
+    for i, building in enumerate(metric):
+        if not allowed.covers(building):
+            outside = building.difference(parcel_m).area
+            raise GeometryError(
+                source,
+                f"land.buildings[{i}]",
+                _short(given.iloc[i]),
+                f"not inside the parcel: {outside:.1f} m² outside (tolerance {BUILDING_TOLERANCE_M} m)",
+            )
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry:

@@ -62,9 +62,11 @@ class Portfolio:
 
     @property
     def name(self) -> str:
+        """The portfolio's name."""
         return self.spec.name
 
     def site(self, site_id: str) -> Site:
+        """The site with id `site_id`."""
         return next(s for s in self.sites if s.id == site_id)
 
     def sites_frame(self) -> gpd.GeoDataFrame:
