@@ -47,7 +47,6 @@ _MERGE = "tag:yaml.org,2002:merge"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT = "tag:yaml.org,2002:int"
 _INT_DIGITS = 4000  # Python refuses to read ints of more than 4,300 digits (sys.get_int_max_str_digits)
-_IMPLICIT = {_STR, _MERGE, _INT, "tag:yaml.org,2002:float", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}
 # what YAML 1.1 allows in a stream (the inverse of PyYAML's Reader.NON_PRINTABLE, plus BOMs inside)
 _FORBIDDEN = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -137,6 +136,7 @@ class _Guard(Composer):
         self.sizes: dict[str, int] = {}  # anchor -> values it stands for (set when complete)
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
+        """A node, its depth and size counted (an alias at its anchor's size)."""
         self.path.append(_step(parent, index))
         try:
             event = self.peek_event()
@@ -178,6 +178,7 @@ class _Guard(Composer):
             )
 
     def compose_mapping_node(self, anchor: str | None) -> MappingNode:
+        """A mapping; each key given twice becomes a problem (merged `<<` keys may repeat)."""
         node = super().compose_mapping_node(anchor)
         first: dict[tuple[str, str], tuple[ScalarNode, Node]] = {}
         for key, value in node.value:
@@ -199,8 +200,10 @@ class _Guard(Composer):
         return node
 
     def compose_scalar_node(self, anchor: str | None) -> ScalarNode:
+        """A scalar; one whose tag cannot hold it (2026-02-30, `!!int 12x`) becomes a problem."""
+        written = self.peek_event().tag not in (None, "!")  # `!!float abc`, `!thing x`: may fail
         node = super().compose_scalar_node(anchor)
-        if node.tag == _TIMESTAMP or (node.tag == _INT and len(node.value) > _INT_DIGITS) or _explicit(node):
+        if written or node.tag == _TIMESTAMP or (node.tag == _INT and len(node.value) > _INT_DIGITS):
             try:
                 self.construct_object(node)  # memoised: construct_document reuses it
             except (ValueError, TypeError, AttributeError, OverflowError, yaml.YAMLError) as exc:
@@ -251,11 +254,6 @@ def _syntax_problem(file: str, exc: yaml.YAMLError) -> Problem:
     if context and start:  # where the construct that is not closed began, e.g. an unclosed [
         reason += f" ({context} at {_mark(start)})"
     return Problem(file, _mark(mark) if mark else "<yaml>", "<yaml>", f"YAML syntax error: {reason}")
-
-
-def _explicit(node: ScalarNode) -> bool:
-    """Whether a scalar's tag may fail to construct: written (``!!float abc``, ``!foo``), not resolved."""
-    return node.tag not in _IMPLICIT
 
 
 def _step(parent: Node | None, index: Any) -> str | None:
