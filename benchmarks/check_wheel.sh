@@ -3,8 +3,9 @@
 #
 #   benchmarks/check_wheel.sh [PYTHON]      (default python3; run from anywhere)
 #
-# Builds a fresh venv in a temporary folder, `pip install .` (not editable) from this clone,
-# then, from a folder outside the clone: lists the bundled portfolios, loads us-miners and
+# Exports the committed tree (HEAD, as a fresh clone has it: no stale build/ folder), makes a
+# fresh venv in a temporary folder, `pip install .` (not editable) from the export, then, from
+# a folder outside the clone: lists the bundled portfolios, loads us-miners and
 # every per-operator portfolio from the installed package, copies one with copy_bundled and
 # loads the copy, and runs `dcplan validate` on the installed us-miners. Exit 0 when all pass.
 set -euo pipefail
@@ -13,8 +14,10 @@ CLONE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
+mkdir "$WORK/src"
+git -C "$CLONE" archive HEAD | tar -x -C "$WORK/src"
 "$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/pip" install -q "$CLONE" 2>&1 | grep -v "^WARNING: Location" || true
+"$WORK/venv/bin/pip" install -q "$WORK/src" 2>&1 | grep -v "^WARNING: Location" || true
 mkdir "$WORK/elsewhere"
 cd "$WORK/elsewhere"
 "$WORK/venv/bin/python" - "$CLONE" <<'PY'
@@ -27,8 +30,9 @@ from planner.describe.bundled import bundled_dir, bundled_names, bundled_portfol
 
 clone = Path(sys.argv[1]).resolve()
 root = bundled_dir()
-assert clone not in Path(planner.__file__).resolve().parents, f"planner imported from the clone: {planner.__file__}"
-assert clone not in root.parents, f"bundled data read from the clone: {root}"
+site_packages = Path(planner.__file__).resolve().parents[1]
+assert site_packages.name == "site-packages", f"planner not imported from an install: {planner.__file__}"
+assert site_packages in root.parents and clone not in root.parents, f"bundled data not read from the install: {root}"
 print(f"bundled data: {root}")
 print(f"portfolios: {', '.join(bundled_names())}")
 for name in bundled_names():
