@@ -33,8 +33,7 @@ from planner.describe.loading import portfolio_from_dict
 from planner.testing import synthetic as syn
 
 ROOT = Path(__file__).resolve().parents[1]
-SITES = ROOT / "sites"
-BROKEN = ROOT / "tests" / "data" / "broken"
+SITES, BROKEN = ROOT / "sites", ROOT / "tests" / "data" / "broken"
 CATALOG = ROOT / "planner" / "data" / "catalog.yaml"
 NEW_CASES = {
     "yaml-repeated-key", "yaml-date-not-calendar", "yaml-not-utf8", "yaml-alias-bomb", "yaml-many-aliases",
@@ -364,10 +363,9 @@ def dated(start: str, *, halvings: list[str] | None = None, contract_end: str | 
 
 def problems_of(data: dict[str, Any]) -> list[tuple[str, str]]:
     try:
-        portfolio_from_dict(data, ROOT)
+        return [] if portfolio_from_dict(data, ROOT) else [("?", "?")]
     except InputError as exc:
         return [(p.field, p.value) for p in exc.problems]
-    return []
 
 
 @given(months=st.integers(-60, 60), start_year=st.integers(2024, 2030))
@@ -387,6 +385,8 @@ def test_a_halving_on_the_horizon_start_counts_and_a_repeated_one_is_refused() -
     assert problems_of(dated("2028-04-01", halvings=["2028-04-01", "2032-04-01"])) == []
     repeated = dated("2026-01-01", halvings=["2028-04-15", "2028-04-15"])
     assert problems_of(repeated) == [("scenario.hashprice.halvings[1]", "2028-04-15")]
+    later = syn.portfolio_dict("p", [syn.site_dict("s")], start="2028-07-01")  # the default halving is past
+    assert problems_of(later) == [("scenario.hashprice.halvings[0]", "2028-04-15")]
 
 
 def test_a_lease_running_since_before_the_horizon_is_fine() -> None:

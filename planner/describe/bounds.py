@@ -78,7 +78,7 @@ CEILINGS: dict[str, Ceiling] = {
     "max_sites": Ceiling(1_000, "sites", "no operator has 1,000 sites"),
     # ---- space
     "setback_m": Ceiling(5_000, "m", "zoning setbacks are 10-300 m; 5 km leaves no parcel"),
-    "rack_footprint_m2": Ceiling(50, "m²", "a rack with its share of the aisle takes 2-4 m²"),
+    "rack_footprint_m2": Ceiling(1_000, "m²", "a rack with its share of the aisle takes 2-4 m²; 1,000 m² is a hall"),
     "equipment_footprint_m2": Ceiling(1_000, "m²", "a floor CDU takes 2-10 m²"),
     "hall_footprint_m2": Ceiling(1_000_000, "m²", "a 100 MW hall takes 10,000-20,000 m²"),
     # ---- money

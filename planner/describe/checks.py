@@ -3,8 +3,10 @@
 Each check appends :class:`~planner.describe.errors.Problem` s (file, field path, value, reason)
 and never raises. The date rules, decided one event at a time:
 
-- a hashprice halving before the horizon start is refused: it has happened, so it is already in
-  ``usd_per_ph_day``; so is one listed twice; one after the horizon end is allowed (no effect);
+- a hashprice halving before the horizon start is refused, even the default one (2028-04-15)
+  for a later horizon: it has happened, so it is already in ``usd_per_ph_day``, and counting it
+  would halve the stated hashprice from the first period on; so is one listed twice; one after
+  the horizon end is allowed (no effect);
 - a power contract whose ``end`` is on or before the horizon start is refused: it supplies
   nothing; its ``start`` may be any past date (in force since then), or after the horizon end;
 - a tenant offer whose lease, started as late as allowed, ends before the horizon start is
@@ -89,6 +91,7 @@ def check_dates(
     """Events against the horizon, by the rules of the module docstring."""
     start, end = spec.horizon.start, horizon_end(spec)
     halvings = spec.scenario.hashprice.halvings
+    default = "" if "halvings" in spec.scenario.hashprice.model_fields_set else " (the default: give halvings)"
     for i, day in enumerate(halvings):
         if day in halvings[:i]:
             problems.append(
@@ -105,7 +108,7 @@ def check_dates(
                     file,
                     f"scenario.hashprice.halvings[{i}]",
                     day.isoformat(),
-                    f"before the horizon start {start}: a past halving is already in usd_per_ph_day",
+                    f"before the horizon start {start}: a past halving is already in usd_per_ph_day{default}",
                 )
             )
     for s in sites:
