@@ -29,6 +29,9 @@ BUILDING_TOLERANCE_M = 0.1
 SETBACK_RESOLUTION_M = 1e-3
 """Setbacks below this are taken as 0: GEOS erodes some polygons to nothing for
 distances near coordinate precision (~1e-9 m at UTM magnitudes)."""
+MAX_LOCATION_OFFSET_KM = 50.0
+"""How far (km) a parcel's centre may lie from its site's stated location: a location given
+as the nearest town is within ~20 km; farther is another site's land file or a wrong CRS."""
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -72,7 +75,9 @@ def read_features(path: Path, field: str) -> gpd.GeoDataFrame:
         raise GeometryError(str(path), field, path.name, f"cannot read: {exc}") from exc
     if frame.crs is None:
         raise GeometryError(
-            str(path), field, "crs=None",
+            str(path),
+            field,
+            "crs=None",
             "no CRS (add a .prj / layer SRS, or use GeoJSON in lon/lat)",
         )
     logger.debug("read %d features from %s (%s)", len(frame), path, frame.crs.to_string())
@@ -141,8 +146,7 @@ def _check_series(series: gpd.GeoSeries, field: str, source: str) -> gpd.GeoSeri
             continue
         crs = series.crs.to_string()
         if series.crs.is_geographic:
-            reason = (f"out of lon/lat range for geographic CRS {crs}: "
-                      "wrong CRS? (projected metres labelled as lon/lat)")
+            reason = f"out of lon/lat range for geographic CRS {crs}: wrong CRS? (projected metres labelled as lon/lat)"
         else:
             reason = f"no lon/lat position in {crs}: wrong CRS?"
         bounds = "bounds=({:.6g}, {:.6g}, {:.6g}, {:.6g})".format(*series.iloc[i].bounds)
@@ -156,7 +160,8 @@ class LandGeometry:
 
     ``buildable = parcel ⊖ disc(setback) − ∪ exclusions`` (erosion: points at
     least ``setback`` from the parcel boundary), and ``building_area_m2 =
-    |(∪ buildings) ∩ buildable|``.
+    |(∪ buildings) ∩ buildable|``. ``exclusions`` are the exclusion zones clipped
+    to the parcel (those that miss it left out), for drawing.
     """
 
     crs: pyproj.CRS
@@ -166,11 +171,12 @@ class LandGeometry:
     parcel_area_m2: float
     buildable_area_m2: float
     building_area_m2: float
+    exclusions: tuple[BaseGeometry, ...] = ()
 
     def to_wgs84(self) -> gpd.GeoDataFrame:
-        """Parcel, buildable area and buildings in EPSG:4326, one row each, tagged by ``layer``."""
-        geoms = [self.parcel, self.buildable, *self.buildings]
-        layers = ["parcel", "buildable"] + ["building"] * len(self.buildings)
+        """Parcel, buildable area, buildings and exclusions in EPSG:4326, one row each, tagged by ``layer``."""
+        geoms = [self.parcel, self.buildable, *self.buildings, *self.exclusions]
+        layers = ["parcel", "buildable"] + ["building"] * len(self.buildings) + ["exclusion"] * len(self.exclusions)
         metric = gpd.GeoSeries(geoms, crs=self.crs)
         return gpd.GeoDataFrame({"layer": layers}, geometry=metric.to_crs(WGS84).values, crs=WGS84)
 
@@ -203,17 +209,10 @@ def resolve_land(
     metric = {name: list(series.to_crs(crs)) if len(series) else [] for name, series in layers.items()}
 
     parcel_m = shapely.union_all(metric["parcel"])
-    allowed = parcel_m.buffer(BUILDING_TOLERANCE_M)
-    for i, building in enumerate(metric["buildings"]):
-        if not allowed.covers(building):
-            outside = building.difference(parcel_m).area
-            raise GeometryError(
-                source, f"land.buildings[{i}]", _short(layers["buildings"].iloc[i]),
-                f"not inside the parcel: {outside:.1f} m² outside (tolerance {BUILDING_TOLERANCE_M} m)",
-            )
-
+    _check_inside(metric["buildings"], parcel_m, buildings, source)
     eroded = parcel_m.buffer(-setback_m) if setback_m >= SETBACK_RESOLUTION_M else parcel_m
     buildable = eroded.difference(shapely.union_all(metric["exclusions"]))
+    clipped = [_polygonal(zone.intersection(parcel_m)) for zone in metric["exclusions"]]
     land = LandGeometry(
         crs=crs,
         parcel=parcel_m,
@@ -222,15 +221,49 @@ def resolve_land(
         parcel_area_m2=parcel_m.area,
         buildable_area_m2=buildable.area,
         building_area_m2=shapely.union_all(metric["buildings"]).intersection(buildable).area,
+        exclusions=tuple(zone for zone in clipped if not zone.is_empty),
     )
     logger.debug(
         "%s: land in %s: parcel %.0f m², buildable %.0f m² (setback %g m), buildings %.0f m²",
-        source, crs.to_string(), land.parcel_area_m2, land.buildable_area_m2, setback_m,
+        source,
+        crs.to_string(),
+        land.parcel_area_m2,
+        land.buildable_area_m2,
+        setback_m,
         land.building_area_m2,
     )
     if land.buildable_area_m2 == 0:
         logger.warning("%s: setback %g m and exclusions leave no buildable land", source, setback_m)
     return land
+
+
+def _check_inside(metric: list[BaseGeometry], parcel_m: BaseGeometry, given: gpd.GeoSeries, source: str) -> None:
+    """GeometryError for the first building (metric) outside the parcel grown by the tolerance."""
+    allowed = parcel_m.buffer(BUILDING_TOLERANCE_M)
+    for i, building in enumerate(metric):
+        if not allowed.covers(building):
+            outside = building.difference(parcel_m).area
+            raise GeometryError(
+                source,
+                f"land.buildings[{i}]",
+                _short(given.iloc[i]),
+                f"not inside the parcel: {outside:.1f} m² outside (tolerance {BUILDING_TOLERANCE_M} m)",
+            )
+
+
+def _polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """The polygons of `geom` (an intersection may add the lines and points where edges touch)."""
+    if geom.geom_type in _POLYGONAL or geom.is_empty:
+        return geom
+    parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in _POLYGONAL]
+    return shapely.union_all(parts) if parts else shapely.Polygon()
+
+
+def distance_to_parcel_km(land: LandGeometry, lon: float, lat: float) -> float:
+    """Geodesic distance (km, WGS84 ellipsoid) from (lon, lat) to the centroid of the parcel."""
+    centre = gpd.GeoSeries([land.parcel.centroid], crs=land.crs).to_crs(WGS84).iloc[0]
+    _, _, metres = _GEOD.inv(lon, lat, centre.x, centre.y)
+    return float(metres) / 1000.0
 
 
 def geodesic_area_m2(geom_wgs84: BaseGeometry) -> float:
@@ -266,6 +299,9 @@ def rectangle_wgs84(
     back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
     x, y = forward.transform(lon, lat)
     half_w, half_h = width_m * k / 2, height_m * k / 2
-    box = rotate(shapely.box(x - half_w, y - half_h, x + half_w, y + half_h),
-                 rotation_deg + factors.meridian_convergence, origin=(x, y))
+    box = rotate(
+        shapely.box(x - half_w, y - half_h, x + half_w, y + half_h),
+        rotation_deg + factors.meridian_convergence,
+        origin=(x, y),
+    )
     return shapely.transform(box, lambda xy: np.column_stack(back.transform(xy[:, 0], xy[:, 1])))

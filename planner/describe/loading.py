@@ -1,10 +1,12 @@
 """Load descriptors from files into a validated :class:`Portfolio`.
 
-Reads YAML (portfolio, site files, catalog) and geo files, validates them with the
-pydantic models of :mod:`planner.describe.descriptors`, checks cross-references (tenant -> site,
-tenant -> rack type, fleet -> ASIC, existing halls -> hall module) and resolves each
-site's land with :mod:`planner.describe.geometry`. Every problem found is collected and raised
-together as one :class:`~planner.describe.errors.InputError`, each naming file, field and value.
+Reads YAML (portfolio, site files, catalog) with :mod:`planner.describe.yaml_reader` and geo
+files, validates them with the pydantic models of :mod:`planner.describe.descriptors`, checks
+cross-references and dates against the horizon with :mod:`planner.describe.checks`, and resolves
+each site's land with :mod:`planner.describe.geometry` (its parcel must lie within
+:data:`~planner.describe.geometry.MAX_LOCATION_OFFSET_KM` of the site's location). Every problem
+found is collected and raised together as one :class:`~planner.describe.errors.InputError`, each
+naming file, field, value and reason.
 """
 
 from __future__ import annotations
@@ -21,9 +23,20 @@ import geopandas as gpd
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from planner.describe.checks import check_dates, check_references
 from planner.describe.descriptors import Catalog, PortfolioSpec, Site
 from planner.describe.errors import InputError, Problem, short
-from planner.describe.geometry import GeometryError, LandGeometry, features_frame, read_features, resolve_land, sites_frame
+from planner.describe.geometry import (
+    MAX_LOCATION_OFFSET_KM,
+    GeometryError,
+    LandGeometry,
+    distance_to_parcel_km,
+    features_frame,
+    read_features,
+    resolve_land,
+    sites_frame,
+)
+from planner.describe.yaml_reader import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +62,11 @@ class Portfolio:
 
     @property
     def name(self) -> str:
+        """The portfolio's name."""
         return self.spec.name
 
     def site(self, site_id: str) -> Site:
+        """The site with id `site_id`."""
         return next(s for s in self.sites if s.id == site_id)
 
     def sites_frame(self) -> gpd.GeoDataFrame:
@@ -125,8 +140,14 @@ def portfolio_from_dict(data: dict[str, Any], base_dir: Path, label: str = "<inl
 
 
 def bundled_catalog() -> Catalog:
-    text = resources.files("planner").joinpath("data/catalog.yaml").read_text()
-    return Catalog.model_validate(yaml.safe_load(text))
+    """The catalog shipped with the package (planner/data/catalog.yaml), read like any other."""
+    problems: list[Problem] = []
+    with resources.as_file(resources.files("planner").joinpath("data/catalog.yaml")) as path:
+        raw = _read_yaml(path, problems)
+        catalog = _validate(Catalog, raw, str(path), problems) if raw is not None else None
+    if catalog is None:
+        raise InputError(problems)
+    return catalog
 
 
 # --------------------------------------------------------------------------- internals
@@ -141,6 +162,7 @@ def _build(data: Any, label: str, path: Path | None, base: Path, problems: list[
     site_files: dict[str, str] = {}
     folders: dict[str, Path] = {}  # what each site's land file is relative to
     failed: set[str] | None = set()  # ids of site files that did not validate; None: not all known
+    site: Site | None
     for i, entry in enumerate(spec.sites):
         if isinstance(entry, Site):
             site, site_file, folder = entry, label, base
@@ -157,13 +179,16 @@ def _build(data: Any, label: str, path: Path | None, base: Path, problems: list[
                 continue
             site_file, folder = str(site_path), site_path.parent
         if site.id in site_files:
-            problems.append(Problem(label, f"sites[{i}].id", site.id, f"duplicate site id (also in {site_files[site.id]})"))
+            problems.append(
+                Problem(label, f"sites[{i}].id", site.id, f"duplicate site id (also in {site_files[site.id]})")
+            )
             continue
         sites.append(site)
         site_files[site.id] = site_file
         folders[site.id] = folder
     if catalog is not None:
-        _check_references(spec, catalog, sites, site_files, label, problems, failed)
+        check_references(spec, catalog, sites, site_files, label, problems, failed)
+    check_dates(spec, sites, site_files, label, problems)
     land: dict[str, LandGeometry] = {}
     for site in sites:
         geom = _load_land(site, site_files[site.id], folders[site.id], base, problems)
@@ -176,21 +201,10 @@ def _build(data: Any, label: str, path: Path | None, base: Path, problems: list[
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        problems.append(Problem(str(path), "<file>", str(path), f"cannot read: {exc.strerror or exc}"))
-        return None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "<yaml>"
-        reason = getattr(exc, "problem", None) or str(exc)
-        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and start:  # where the construct that is not closed began, e.g. an unclosed [
-            reason += f" ({context} at line {start.line + 1}, column {start.column + 1})"
-        problems.append(Problem(str(path), where, "<yaml>", f"YAML syntax error: {reason}"))
+    """A YAML file's top-level mapping, or None with the reasons appended to `problems`."""
+    before = len(problems)
+    data = read_yaml(path, problems)
+    if len(problems) > before:
         return None
     if not isinstance(data, dict):
         problems.append(Problem(str(path), "<root>", short(data), "expected a mapping of keys"))
@@ -246,90 +260,78 @@ def _load_catalog(spec: PortfolioSpec, label: str, base: Path, problems: list[Pr
     return _validate(Catalog, raw, str(cat_path), problems) if raw is not None else None
 
 
-def _check_references(
-    spec: PortfolioSpec,
-    catalog: Catalog,
-    sites: list[Site],
-    site_files: dict[str, str],
-    file: str,
-    problems: list[Problem],
-    failed: set[str] | None,
-) -> None:
-    """Cross-references; tenants' sites only against sites that exist (`failed`: ids of site
-    files that did not validate, None when some could not be read: then not checked)."""
-    seen = {s.id for s in sites}
-    racks = {r.id for r in catalog.racks}
-    halls = {h.id for h in catalog.hall_modules}
-    cdus = {c.id for c in catalog.cooling_units}
-    asics = {a.id for a in catalog.asics}
-    for s in sites:
-        sf = site_files[s.id]
-        if s.mining is not None and s.mining.asic not in asics:
-            problems.append(Problem(sf, "mining.asic", s.mining.asic, f"unknown ASIC model (catalog has {', '.join(sorted(asics))})"))
-        for key in s.existing_halls:
-            if key not in halls:
-                problems.append(Problem(sf, f"existing_halls.{key}", key, "unknown hall module"))
-        for key in s.existing_cdus:
-            if key not in cdus:
-                problems.append(Problem(sf, f"existing_cdus.{key}", key, "unknown cooling unit"))
-    tenant_ids: set[str] = set()
-    horizon_start = spec.horizon.start
-    for i, t in enumerate(spec.tenants):
-        where = f"tenants[{i}]"
-        if t.id in tenant_ids:
-            problems.append(Problem(file, f"{where}.id", t.id, "duplicate tenant id"))
-        tenant_ids.add(t.id)
-        if t.rack_type not in racks:
-            problems.append(Problem(file, f"{where}.rack_type", t.rack_type, f"unknown rack type (catalog has {', '.join(sorted(racks))})"))
-        for j, sid in enumerate(t.eligible_sites):
-            if sid not in seen and failed is not None and sid not in failed:
-                problems.append(Problem(file, f"{where}.eligible_sites[{j}]", sid, "unknown site"))
-        for sid in t.site_rates_usd_per_kw_month:
-            if sid not in t.eligible_sites:
-                problems.append(Problem(file, f"{where}.site_rates_usd_per_kw_month.{sid}", sid, "not an eligible site of this tenant"))
-        if t.max_sites > len(t.eligible_sites):
-            problems.append(Problem(file, f"{where}.max_sites", str(t.max_sites), f"more than the {len(t.eligible_sites)} eligible sites"))
-        if t.start_latest < _months_before(horizon_start, t.term_months):
-            problems.append(Problem(file, f"{where}.start_latest", str(t.start_latest), "the lease ends before the horizon starts"))
-        if t.start_earliest >= _horizon_end(spec):
-            problems.append(Problem(file, f"{where}.start_earliest", str(t.start_earliest), "after the end of the horizon"))
-
-
-def _months_before(date: Any, months: int) -> Any:
-    y, m = divmod(date.year * 12 + date.month - 1 - months, 12)
-    return date.replace(year=y, month=m + 1, day=1)
-
-
-def _horizon_end(spec: PortfolioSpec) -> Any:
-    step = {"month": 1, "quarter": 3, "year": 12}[spec.horizon.period]
-    return _months_before(spec.horizon.start, -step * spec.horizon.periods)
-
-
 def _load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Problem]) -> LandGeometry | None:
+    """A site's land, resolved, with its parcel near the site's location; None when wrong."""
+    read = _land_frame(site, sf, folder, base, problems)
+    if read is None:
+        return None
+    frame, source = read
+    found = _land_layers(site, frame, sf, source, problems)
+    if found is None:
+        return None
+    parcels, buildings = found
+    try:
+        land = resolve_land(
+            parcels, frame[frame["role"] == "exclusion"].geometry, buildings, site.land.setback_m, source
+        )
+    except GeometryError as exc:
+        problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
+        return None
+    km = distance_to_parcel_km(land, site.location.lon, site.location.lat)
+    if km > MAX_LOCATION_OFFSET_KM:
+        where = "land.geojson" if site.land.file is None else Path(source).name
+        problems.append(
+            Problem(
+                sf,
+                "location",
+                f"lon {site.location.lon:g}, lat {site.location.lat:g}",
+                f"{km:,.1f} km from the centre of the parcel in {where} (more than "
+                f"{MAX_LOCATION_OFFSET_KM:g} km): a wrong location, or another site's land?",
+            )
+        )
+        return None
+    return land
+
+
+def _land_frame(
+    site: Site, sf: str, folder: Path, base: Path, problems: list[Problem]
+) -> tuple[gpd.GeoDataFrame, str] | None:
+    """The features of a site's land (inline or its file) and what to call them in problems."""
     if site.land.geojson is not None:
-        source = f"{sf} (land.geojson)"
         try:
-            frame = features_frame(site.land.geojson)
+            return features_frame(site.land.geojson), f"{sf} (land.geojson)"
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            problems.append(Problem(sf, "land.geojson", short(site.land.geojson), f"not a GeoJSON FeatureCollection: {exc}"))
+            problems.append(
+                Problem(sf, "land.geojson", short(site.land.geojson), f"not a GeoJSON FeatureCollection: {exc}")
+            )
             return None
-    else:
-        land_path = _inside(base, folder / site.land.file, sf, "land.file", site.land.file, problems)
-        if land_path is None:
-            return None
-        source = str(land_path)
-        try:
-            frame = read_features(land_path, "land.file")
-        except GeometryError as exc:
-            problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
-            return None
+    land_path = _inside(base, folder / str(site.land.file), sf, "land.file", str(site.land.file), problems)
+    if land_path is None:
+        return None
+    try:
+        return read_features(land_path, "land.file"), str(land_path)
+    except GeometryError as exc:
+        problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
+        return None
+
+
+def _land_layers(
+    site: Site, frame: gpd.GeoDataFrame, sf: str, source: str, problems: list[Problem]
+) -> tuple[gpd.GeoSeries, gpd.GeoSeries] | None:
+    """The parcel and the buildings (in `site.land.buildings` order) of a land frame, by role."""
     if "role" not in frame.columns:
         problems.append(Problem(source, "features.role", "<missing>", f"each feature needs a role: one of {ROLES}"))
         return None
     missing = [i for i, r in enumerate(frame["role"]) if _missing(r)]
     if missing:
-        problems.append(Problem(source, f"features[{missing[0]}].role", "<missing>",
-                                f"each feature needs a role: one of {ROLES} ({len(missing)} feature(s) without)"))
+        problems.append(
+            Problem(
+                source,
+                f"features[{missing[0]}].role",
+                "<missing>",
+                f"each feature needs a role: one of {ROLES} ({len(missing)} feature(s) without)",
+            )
+        )
         return None
     bad = sorted({str(r) for r in frame["role"]} - set(ROLES))
     if bad:
@@ -337,12 +339,31 @@ def _load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Pro
         return None
     parcels = frame[frame["role"] == "parcel"]
     if len(parcels) != 1:
-        problems.append(Problem(source, "features.role", f"{len(parcels)} parcels", "exactly one feature must have role 'parcel'"))
+        problems.append(
+            Problem(source, "features.role", f"{len(parcels)} parcels", "exactly one feature must have role 'parcel'")
+        )
         return None
-    buildings = frame[frame["role"] == "building"]
-    ids = [None if _missing(i) else str(i) for i in buildings["id"]] if "id" in buildings.columns else [None] * len(buildings)
+    by_id = _buildings_by_id(site, frame[frame["role"] == "building"], sf, source, problems)
+    if by_id is None:
+        return None
+    return parcels.geometry, gpd.GeoSeries([by_id[b.id] for b in site.land.buildings], crs=frame.crs)
+
+
+def _buildings_by_id(
+    site: Site, buildings: gpd.GeoDataFrame, sf: str, source: str, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """Building footprints by id when they match `site.land.buildings` one to one, else None."""
+    ids: list[str | None] = (
+        [None if _missing(i) else str(i) for i in buildings["id"]]
+        if "id" in buildings.columns
+        else [None] * len(buildings)
+    )
     if None in ids:
-        problems.append(Problem(source, "features.id", "<missing>", "each building feature needs an id (an entry of land.buildings)"))
+        problems.append(
+            Problem(
+                source, "features.id", "<missing>", "each building feature needs an id (an entry of land.buildings)"
+            )
+        )
     for b in sorted({i for i in ids if i is not None and ids.count(i) > 1}):
         problems.append(Problem(source, "features.id", b, "more than one building feature with this id"))
     by_id = {i: g for i, g in zip(ids, buildings.geometry) if i is not None}
@@ -354,17 +375,7 @@ def _load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Pro
         problems.append(Problem(source, "features.id", b, f"building not listed in {Path(sf).name} land.buildings"))
     if set(by_id) != set(wanted) or len(by_id) != len(buildings):
         return None
-    try:
-        return resolve_land(
-            parcels.geometry,
-            frame[frame["role"] == "exclusion"].geometry,
-            gpd.GeoSeries([by_id[b] for b in wanted], crs=frame.crs),
-            site.land.setback_m,
-            source,
-        )
-    except GeometryError as exc:
-        problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
-        return None
+    return by_id
 
 
 def _missing(value: Any) -> bool:
