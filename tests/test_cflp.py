@@ -1,11 +1,12 @@
 """Published optima: tenant placement reduced to capacitated facility location.
 
 One period (a year, undiscounted), no mining, PUE 1, free energy, one committed tenant per
-customer j (IT MW = demand d_j, eligible at every site, split allowed), each site i holding
-s_i MW at a one-time conversion cost f_i. With per-site lease rates
-rate_ij = (R - c_ij / d_j) / 12000 $/kW-month (R = max_ij c_ij / d_j keeps them >= 0), the
-NPV dcplan maximises is R sum_j d_j - (sum_i f_i y_i + sum_ij c_ij x_ij), so the minimum
-cost is R sum_j d_j - NPV*. Beasley's OR-Library optima (../shared/reference/cflp) must
+customer j (IT kW = demand d_j, so IT MW = d_j / 1000: the instances' capacities reach 58,268
+units, and no real site has 58 GW; eligible at every site, split allowed), each site i holding
+s_i / 1000 MW at a one-time conversion cost f_i. With per-site lease rates
+rate_ij = (R - 1000 c_ij / d_j) / 12000 $/kW-month (R = max_ij 1000 c_ij / d_j keeps them >= 0), the
+NPV dcplan maximises is R sum_j d_j / 1000 - (sum_i f_i y_i + sum_ij c_ij x_ij), so the minimum
+cost is R sum_j d_j / 1000 - NPV*. Beasley's OR-Library optima (tests/data/cflp, see its README) must
 come back to a relative 1e-7, through dcplan's own descriptors, loader and model.
 """
 
@@ -19,17 +20,15 @@ import pytest
 from planner import plan, portfolio_from_dict
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
-CFLP = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cflp"
-OPTIMA = {}
-if (CFLP / "optima.txt").exists():
-    OPTIMA = {n: float(v) for n, v in (line.split() for line in (CFLP / "optima.txt").read_text().splitlines() if line.strip())}
+CFLP = Path(__file__).resolve().parent / "data" / "cflp"
+OPTIMA = {n: float(v) for n, v in (line.split() for line in (CFLP / "optima.txt").read_text().splitlines() if line.strip())}
 
 CATALOG = {
-    "racks": [{"id": "unit", "it_kw": 1000, "gpus": 1, "cooling": "air", "footprint_m2": 1e-6, "capex_usd": 0,
+    "racks": [{"id": "unit", "it_kw": 1, "gpus": 1, "cooling": "air", "footprint_m2": 1e-6, "capex_usd": 0,
                "gpu_hour_usd": 0, "gpu_hour_change_per_year": 0, "life_years": 5, "source": "test"}],
     "cooling_units": [{"id": "cdu", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 0, "life_years": 15, "source": "test"}],
     "asics": [{"id": "asic", "th_per_s": 200, "watts": 3500, "price_usd": 0, "source": "test"}],
-    "hall_modules": [{"id": "campus", "kind": "new_build", "it_mw": 100000, "footprint_m2": 1, "capex_usd_per_mw_it": 0,
+    "hall_modules": [{"id": "campus", "kind": "new_build", "it_mw": 100, "footprint_m2": 1, "capex_usd_per_mw_it": 0,
                       "lead_time_months": 0, "pue_liquid": 1.0, "pue_air": 1.0, "life_years": 20,
                       "source": "test"}],
     "operating": {"mining_opex_usd_per_mw_year": 0, "hpc_opex_usd_per_mw_year": 0, "cloud_opex_usd_per_mw_year": 0,
@@ -57,6 +56,7 @@ def read_instance(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
 
 
 def cflp_portfolio(cap, fixed, demand, cost):
+    cap, demand = cap / 1000.0, demand / 1000.0  # units of the instance -> MW (1 unit = 1 kW)
     per_unit = cost / demand[None, :]
     R = float(per_unit.max())
     site_ids = [f"w{i}" for i in range(len(cap))]
@@ -77,7 +77,6 @@ def cflp_portfolio(cap, fixed, demand, cost):
     return portfolio_from_dict(data, Path(".")), R * float(demand.sum())
 
 
-@pytest.mark.skipif(not OPTIMA, reason="shared/reference/cflp not found beside the repository")
 @pytest.mark.parametrize("name", sorted(OPTIMA))
 def test_cflp_published_optimum(name):
     cap, fixed, demand, cost = read_instance(CFLP / f"{name}.txt")

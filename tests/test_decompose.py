@@ -207,6 +207,7 @@ def test_a_committed_tenant_its_site_cannot_serve_moves_to_the_next(monkeypatch,
 def test_merit_order_places_a_tenant_whose_window_opened_before_the_horizon(monkeypatch):
     d = small_portfolio()
     d["horizon"]["start"] = "2028-07-01"
+    d.setdefault("scenario", {}).setdefault("hashprice", {})["halvings"] = ["2032-04-15"]  # 2028-04 is in the past
     d["tenants"] = d["tenants"][1:]  # option-a may start from 2028-01: two quarters before
     pf = load(d)
     ins = prepare(pf)

@@ -424,10 +424,9 @@ def no_power(d: dict[str, Any], i: int, how: str) -> dict[str, Any]:
     site = out["sites"][i]
     if how == "interconnect":
         site["interconnect"] = {"mw": 0.0, "upgrades": []}
-    else:  # every contract ended before the horizon starts
-        start = out["horizon"]["start"]
+    else:  # every contract starts after the horizon ends (one that ended before it is refused as useless)
         for c in site["power_contracts"]:
-            c["start"], c["end"] = "2020-01-01", start
+            c["start"], c["end"] = "2100-01-01", None
     return out
 
 
