@@ -83,6 +83,8 @@ class Upgrade(Strict):
 
 
 class Interconnect(Strict):
+    """The site's grid connection: MW energized now and upgrade options."""
+
     mw: Annotated[float, NON_NEGATIVE, C["interconnect_mw"]] = Field(description="energized interconnect capacity now")
     upgrades: list[Upgrade] = []
     source: Source = "estimate"
@@ -95,6 +97,8 @@ class Interconnect(Strict):
 
 
 class Cooling(Strict):
+    """How the site is cooled now, and the air cooling left for air-cooled GPU racks."""
+
     existing: Literal["air", "immersion", "hydro", "none"] = Field(description="how the mining fleet is cooled")
     air_capacity_mw: SiteMWOrZero = Field(default=0.0, description="heat rejection available to air-cooled GPU racks")
     mean_temp_c: Annotated[float, Field(ge=-40, le=45)] = Field(description="annual mean dry-bulb temperature")
@@ -141,6 +145,8 @@ class Land(Strict):
 
 
 class MiningFleet(Strict):
+    """The site's ASIC fleet: one model, by units or by hashrate."""
+
     asic: Id
     units: Annotated[int, NON_NEGATIVE, C["fleet_units"]] | None = None
     hashrate_ph_per_s: Annotated[float, NON_NEGATIVE, C["fleet_ph_per_s"]] | None = None
@@ -154,6 +160,8 @@ class MiningFleet(Strict):
 
 
 class Location(Strict):
+    """A point (WGS84 degrees): where the site is."""
+
     lon: Annotated[float, Field(ge=-180, le=180)]
     lat: Annotated[float, Field(ge=-90, le=90)]
 
@@ -255,6 +263,8 @@ class TenantOffer(Strict):
 
 
 class Horizon(Strict):
+    """The planning horizon: its start and its periods."""
+
     start: dt.date = Field(
         default=dt.date(2026, 1, 1), description="first day of the first period: the first of a month"
     )
@@ -270,6 +280,8 @@ class Horizon(Strict):
 
 
 class Finance(Strict):
+    """Discounting, capex budget, concentration cap and the value after the horizon."""
+
     discount_rate_per_year: Annotated[float, Field(ge=0, lt=1)] = 0.10
     capex_budget_usd_per_period: Annotated[float, POSITIVE, C["budget_usd_per_period"]] | None = None
     concentration_cap: Annotated[float, Field(gt=0, le=1)] | None = Field(
