@@ -12,6 +12,7 @@ or whose worker dies, is recorded with its status and reason without stopping th
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import uuid
@@ -47,47 +48,62 @@ def dask_client(
 ) -> Iterator[Client]:
     """A Dask client: of the scheduler at `scheduler`, or of an embedded LocalCluster of
     `workers` single-threaded processes (default: one per core) on 127.0.0.1. Raises
-    InputError when the scheduler cannot be reached, or has no worker, within `timeout_s`."""
+    InputError when the scheduler cannot be reached, or has no worker, within `timeout_s`.
+    The workers import the planner before the client is handed out, so that the first
+    scenarios' times are plan times."""
     if scheduler is None:
         n = workers or os.cpu_count() or 1
-        with (
-            LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-            ) as cluster,
-            Client(cluster) as client,
-        ):
+        # every server on the loopback: without an address, the scheduler's HTTP server binds 0.0.0.0:8787
+        cluster = LocalCluster(
+            n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
+        )
+        with cluster, Client(cluster) as client:
+            client.run(warm_up)
             yield client
         return
+    client = _connect(scheduler, timeout_s)
     try:
-        client = Client(scheduler, timeout=timeout_s)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
-        raise InputError(
-            [
-                Problem(
-                    SCHEDULER_FIELD,
-                    "address",
-                    scheduler,
-                    f"cannot reach a Dask scheduler within {timeout_s:g} s: {exc}",
-                )
-            ]
-        ) from None
-    try:
-        try:
-            client.wait_for_workers(1, timeout=timeout_s)
-        except (OSError, TimeoutError) as exc:
+        versions = client.run(warm_up)
+        other = {w: v for w, v in versions.items() if v != planner.__version__}
+        if other:
+            worker, version = next(iter(other.items()))
             raise InputError(
                 [
                     Problem(
                         SCHEDULER_FIELD,
                         "address",
                         scheduler,
-                        f"the scheduler has no worker after {timeout_s:g} s: {exc}",
+                        f"worker {worker} runs dcplan {version}, not {planner.__version__}",
                     )
                 ]
-            ) from None
+            )
         yield client
     finally:
         client.close()
+
+
+def _connect(scheduler: str, timeout_s: float) -> Client:
+    """A client of the scheduler at `scheduler` with at least one worker, or InputError."""
+
+    def problem(reason: str) -> InputError:
+        return InputError([Problem(SCHEDULER_FIELD, "address", scheduler, reason)])
+
+    try:
+        client = Client(scheduler, timeout=timeout_s)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        raise problem(f"cannot reach a Dask scheduler within {timeout_s:g} s: {exc}") from None
+    try:
+        client.wait_for_workers(1, timeout=timeout_s)
+    except (OSError, TimeoutError) as exc:
+        client.close()
+        raise problem(f"the scheduler has no worker after {timeout_s:g} s: {exc}") from None
+    return client
+
+
+def warm_up() -> str:
+    """Import what a task needs (run on each worker); returns the worker's dcplan version."""
+    importlib.import_module("planner.sweep.task")
+    return str(planner.__version__)
 
 
 def scenario_list(portfolio: Portfolio, scenarios: Scenarios) -> tuple[list[Scenario], ScenarioSet | None, str]:

@@ -12,12 +12,15 @@ Each uses only scenarios with a plan; a plot with nothing to show is not drawn.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from planner.sweep import stats as _stats
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 MUSD = 1e6
 DPI = 120
@@ -67,7 +70,7 @@ def tornado_bars(frame: pd.DataFrame) -> list[tuple[str, float, float, float, fl
 
 
 def _tornado(bars: list[tuple[str, float, float, float, float]], base_npv: float) -> Figure:
-    fig = Figure(figsize=(8, 1.2 + 0.5 * len(bars)))
+    fig = _figure((8, 1.2 + 0.5 * len(bars)))
     ax = fig.add_subplot()
     y = np.arange(len(bars))[::-1]
     ax.barh(y, [b[2] / MUSD for b in bars], color="#c0504d", label="lowest value")
@@ -82,7 +85,7 @@ def _tornado(bars: list[tuple[str, float, float, float, float]], base_npv: float
 
 
 def _distribution(npv: np.ndarray) -> Figure:
-    fig = Figure(figsize=(8, 4))
+    fig = _figure((8, 4))
     ax = fig.add_subplot()
     ax.hist(npv / MUSD, bins=min(50, max(5, len(npv) // 4)), color="#4f81bd", alpha=0.8)
     for q, style in ((10, ":"), (50, "-"), (90, "--")):
@@ -98,7 +101,7 @@ def _distribution(npv: np.ndarray) -> Figure:
 
 def _shares(shares: dict[str, float], title: str) -> Figure:
     names = list(shares)
-    fig = Figure(figsize=(8, 1.2 + 0.35 * len(names)))
+    fig = _figure((8, 1.2 + 0.35 * len(names)))
     ax = fig.add_subplot()
     y = np.arange(len(names))[::-1]
     ax.barh(y, [shares[n] for n in names], color="#9bbb59")
@@ -108,6 +111,13 @@ def _shares(shares: dict[str, float], title: str) -> Figure:
     ax.set_title(title)
     fig.tight_layout()
     return fig
+
+
+def _figure(figsize: tuple[float, float]) -> Figure:
+    """A new figure (matplotlib imported here: workers, which import this package, never draw)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=figsize)
 
 
 def _save(fig: Figure, path: str) -> None:
