@@ -4,7 +4,7 @@ started scheduler with two workers; failures recorded; resume after a kill; the 
 The separate cluster is started here (``python -m dask scheduler`` and two ``python -m dask worker``
 processes on free localhost ports) and stopped at the end, unless DCPLAN_DASK_SCHEDULER names a
 running scheduler (CI starts one). DCPLAN_SWEEP_SCENARIOS sets how many scenarios of the bundled
-portfolio the cross-cluster test runs (default 6; the benchmark runs 64).
+portfolio the cross-cluster test runs (default 4; the benchmark runs 64).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def test_tiny_sweep_is_identical_on_one_two_and_separate_workers(local1, local2,
 
 
 def test_bundled_portfolio_sweep_is_identical_on_one_two_and_separate_workers(local1, local2, scheduler):
-    n = int(os.environ.get("DCPLAN_SWEEP_SCENARIOS", "6"))
+    n = int(os.environ.get("DCPLAN_SWEEP_SCENARIOS", "4"))
     pf = load_portfolio(ROOT / "sites" / "hive.yaml")
     spec = short_form_set([], n, 11)
     one = sweep(pf, spec, client=local1)
@@ -208,6 +208,7 @@ def test_outputs_of_a_one_at_a_time_sweep(local2, tmp_path):
         "signed.t1",
         "signed.t2",
         "solve_seconds",
+        "cpu_seconds",
         "cached",
     ]
     assert list(csv.columns) == head
@@ -227,8 +228,8 @@ run_sweep_cli(sys.argv[1], vary=sys.argv[3:], workers=1, out=sys.argv[2], quiet=
 
 
 def test_a_killed_sweep_resumes_with_only_the_missing_scenarios(tiny_file, local2, tmp_path):
-    vary = ["hashprice=" + ",".join(f"{0.5 + 0.05 * i:.2f}" for i in range(12)), "lease_rate=0.8,1.2"]
-    total, out = 24, tmp_path / "out"
+    vary = ["hashprice=" + ",".join(f"{0.5 + 0.05 * i:.2f}" for i in range(8)), "lease_rate=0.8,1.2"]
+    total, out = 16, tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-c", KILL_SCRIPT, str(tiny_file), str(out), *vary],
         start_new_session=True,

@@ -203,6 +203,7 @@ def _run(
                 "status": "error",
                 "reason": f"{type(exc).__name__}: {exc}",
                 "solve_seconds": None,
+                "cpu_seconds": None,
             }
         future.release()
         if cache is not None:

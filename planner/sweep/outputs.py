@@ -5,7 +5,8 @@ factor moved, else empty), one column per factor (its value), ``status``, ``reas
 ``npv_usd``, ``npv_without_terminal_usd`` (NaN while the planner does not report it),
 ``irr_per_year``, ``hpc_share_of_power``, ``hpc_it_mw_end.<site>`` (HPC IT MW in the last
 period, one column per site), ``signed.<offer>`` (1 signed, 0 not, empty when no plan),
-``solve_seconds`` (wall time of the task) and ``cached`` (found in the cache, not computed).
+``solve_seconds`` and ``cpu_seconds`` (wall and CPU time of the task on its worker) and
+``cached`` (found in the cache, not computed).
 
 Summary statistics: see :mod:`planner.sweep.stats`.
 """
@@ -53,7 +54,8 @@ def results_frame(
         row |= {f"hpc_it_mw_end.{sid}": _float(mw.get(sid)) if ok else math.nan for sid in site_ids}
         signed = set(r.get("signed") or [])
         row |= {f"signed.{oid}": (int(oid in signed) if ok else pd.NA) for oid in offer_ids}
-        row |= {"solve_seconds": _float(r.get("solve_seconds")), "cached": h in cached}
+        row |= {"solve_seconds": _float(r.get("solve_seconds")), "cpu_seconds": _float(r.get("cpu_seconds"))}
+        row["cached"] = h in cached
         rows.append(row)
     frame = pd.DataFrame(rows)
     for oid in offer_ids:
