@@ -8,6 +8,7 @@ hashprice of 40 $/PH/day gives 60.
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from planner.describe.errors import InputError
 from planner.sweep import FACTORS, apply_factors, expand, load_scenario_set, scenario_set_from_dict
 from planner.sweep.cache import portfolio_digest, scenario_hash
 from planner.sweep.expand import DEFAULT_DISTRIBUTIONS, Scenario, parse_vary, preflight, sample, short_form_set
+from planner.sweep.progress import BarProgress, LineProgress, make_progress
 from planner.sweep.scenarios import MAX_SAMPLES, Lognormal, Normal, Triangular, Uniform
 from planner.sweep.stats import cvar
 from planner.sweep.task import PlanSettings, run_scenario
@@ -309,3 +311,33 @@ def test_cvar_by_hand():
 def test_cvar_lies_between_the_minimum_and_the_mean(values, alpha):
     x = np.array(values)
     assert x.min() - 1e-6 * (1 + abs(x.min())) <= cvar(x, alpha) <= x.mean() + 1e-6 * (1 + abs(x.mean()))
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_silent_when_quiet_plain_lines_off_a_terminal_and_a_bar_on_one():
+    quiet = io.StringIO()
+    p = make_progress(True, quiet)
+    p.start(total=4, cached=0)
+    p.advance(ok=True, count=4, running=0)
+    p.finish()
+    assert quiet.getvalue() == ""
+    plain = io.StringIO()
+    p = make_progress(False, plain)
+    assert isinstance(p, LineProgress)
+    p.every = 2
+    p.start(total=5, cached=1)
+    for ok in (True, False, True, True):
+        p.advance(ok=ok, count=1, running=1)
+    p.finish()
+    lines = plain.getvalue().splitlines()
+    assert lines[0] == "sweep: 5 scenarios, 1 already computed"
+    assert lines[-1].startswith("sweep: done 4 (cached 1), failed 1, running 1 of 5; elapsed 0:00:0")
+    assert len(lines) == 4  # the start, after 2 and 4 more finished, the end
+    assert isinstance(make_progress(False, Tty()), BarProgress)

@@ -220,6 +220,14 @@ def test_outputs_of_a_one_at_a_time_sweep(local2, tmp_path):
     assert summary["npv_usd"]["cvar_0.9"] == pytest.approx(frame["npv_usd"].min())  # 5 scenarios: the worst 10%
 
 
+def test_scenarios_with_the_same_hash_are_planned_once(local2, tmp_path):
+    pf = portfolio_from_dict(tiny_dict(), Path("."))
+    frame = sweep(pf, [{"hashprice": 1.2}, {"hashprice": 0.9}, {"hashprice": 1.2}], client=local2, out_dir=tmp_path)
+    assert list(frame["scenario_id"]) == ["s0", "s1", "s2"] and frame["hash"][0] == frame["hash"][2]
+    assert frame["npv_usd"][0] == frame["npv_usd"][2] != frame["npv_usd"][1]
+    assert len(ResultCache(tmp_path).hashes()) == 2
+
+
 KILL_SCRIPT = """
 import sys
 from planner.sweep import run_sweep_cli

@@ -11,6 +11,7 @@ or whose worker dies, is recorded with its status and reason without stopping th
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import importlib
 import logging
@@ -154,7 +155,10 @@ def sweep(
     if cache is not None:
         records = {h: r for h in dict.fromkeys(hashes) if (r := cache.get(h)) is not None}
     cached = set(records)
-    todo = {h: s for s, h in zip(items, hashes) if h not in records}  # first scenario of each hash
+    todo: dict[str, Scenario] = {}  # hash -> the first scenario with it
+    for s, h in zip(items, hashes):
+        if h not in records:
+            todo.setdefault(h, s)
     progress.start(total=len(items), cached=len(items) - sum(h in todo for h in hashes))
     if todo:
         with contextlib.ExitStack() as stack:
@@ -186,9 +190,10 @@ def _run(
         ): h
         for h, s in todo.items()
     }
-    weight = {h: hashes.count(h) for h in todo}  # scenarios sharing a hash finish together
+    weight = collections.Counter(hashes)  # scenarios sharing a hash finish together
     records: dict[str, dict[str, Any]] = {}
     remaining = len(futures)
+    progress.advance(ok=True, count=0, running=min(remaining, threads))
     for future in as_completed(futures):
         h = futures[future]
         try:
