@@ -91,8 +91,10 @@ def _connect(scheduler: str, timeout_s: float) -> Client:
 
     try:
         client = Client(scheduler, timeout=timeout_s)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # refused, timed out, a bad address
         raise problem(f"cannot reach a Dask scheduler within {timeout_s:g} s: {exc}") from None
+    except Exception as exc:  # something answered, but not as a Dask scheduler does
+        raise problem(f"the server there does not answer as a Dask scheduler ({type(exc).__name__})") from None
     try:
         client.wait_for_workers(1, timeout=timeout_s)
     except (OSError, TimeoutError) as exc:
