@@ -105,6 +105,8 @@ def _shares(shares: dict[str, float], title: str) -> Figure:
     ax = fig.add_subplot()
     y = np.arange(len(names))[::-1]
     ax.barh(y, [shares[n] for n in names], color="#9bbb59")
+    for yi, n in zip(y, names):
+        ax.text(min(shares[n], 0.9) + 0.01, yi, f"{shares[n]:.0%}", va="center", fontsize=8)
     ax.set_yticks(y, names)
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of scenarios")
