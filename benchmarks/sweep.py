@@ -83,6 +83,7 @@ def run(pf, spec, workers: int | None, scheduler: str | None) -> dict:
 
 
 def same_npv(a, b) -> bool:
+    """Same status and NPV (to NPV_TOL_USD) for every scenario."""
     x, y = a["npv_usd"].to_numpy(float), b["npv_usd"].to_numpy(float)
     return bool(list(a["status"]) == list(b["status"]) and np.allclose(x, y, rtol=0, atol=NPV_TOL_USD, equal_nan=True))
 
@@ -138,6 +139,7 @@ def report(args, runs: list[dict], command: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the sweeps, print the section and append it to SWEEP.md."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--portfolio", default="sites/hive.yaml")
     parser.add_argument("--scenarios", type=int, default=64)

@@ -74,6 +74,7 @@ class ResultCache:
         self.folder = Path(out_dir) / CACHE_DIR
 
     def path(self, scenario_hash: str) -> Path:
+        """The result file of a scenario hash."""
         return self.folder / f"{scenario_hash}.json"
 
     def get(self, scenario_hash: str) -> dict[str, Any] | None:

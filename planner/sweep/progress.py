@@ -20,11 +20,16 @@ LOG_EVERY = 10
 
 
 class Progress(Protocol):
-    def start(self, total: int, cached: int) -> None: ...
+    """What a sweep reports its progress to."""
 
-    def advance(self, ok: bool, count: int, running: int) -> None: ...
+    def start(self, total: int, cached: int) -> None:
+        """The sweep has `total` scenarios, `cached` of them found in the cache."""
 
-    def finish(self) -> None: ...
+    def advance(self, ok: bool, count: int, running: int) -> None:
+        """`count` scenarios finished (with a plan when `ok`); `running` are being planned."""
+
+    def finish(self) -> None:
+        """The sweep is over."""
 
 
 class NullProgress:
@@ -48,10 +53,12 @@ class _Counts:
         self.t0 = time.perf_counter()
 
     def start(self, total: int, cached: int) -> None:
+        """Reset the counts and the clock."""
         self.total, self.cached, self.done = total, cached, cached
         self.t0 = time.perf_counter()
 
     def advance(self, ok: bool, count: int, running: int) -> None:
+        """Count `count` finished scenarios as done (`ok`) or failed."""
         if ok:
             self.done += count
         else:
@@ -60,18 +67,22 @@ class _Counts:
 
     @property
     def finished(self) -> int:
+        """Scenarios done or failed, cached ones included."""
         return self.done + self.failed
 
     def elapsed_s(self) -> float:
+        """Seconds since the start."""
         return time.perf_counter() - self.t0
 
     def eta_s(self) -> float | None:
+        """Estimated seconds left (None before the first scenario computed in this run)."""
         computed = self.finished - self.cached
         if computed <= 0:
             return None
         return self.elapsed_s() / computed * (self.total - self.finished)
 
     def text(self) -> str:
+        """The counts, elapsed time and ETA as one line."""
         eta = self.eta_s()
         left = "-" if eta is None else _clock(eta)
         return (
@@ -94,12 +105,14 @@ class LineProgress(_Counts):
         self.stream, self.every, self._last = stream, every, 0
 
     def start(self, total: int, cached: int) -> None:
+        """Write the first line."""
         super().start(total, cached)
         self._last = cached
         self.stream.write(f"sweep: {total} scenarios, {cached} already computed\n")
         self.stream.flush()
 
     def advance(self, ok: bool, count: int, running: int) -> None:
+        """Write a line each `every` finished scenarios."""
         super().advance(ok, count, running)
         if self.finished - self._last >= self.every:
             self._last = self.finished
@@ -107,6 +120,7 @@ class LineProgress(_Counts):
             self.stream.flush()
 
     def finish(self) -> None:
+        """Write the last line."""
         self.stream.write(f"sweep: {self.text()}\n")
         self.stream.flush()
 
@@ -127,11 +141,13 @@ class BarProgress(_Counts):
         self.task = self.bar.add_task("sweep", total=1, status="")
 
     def start(self, total: int, cached: int) -> None:
+        """Show the bar."""
         super().start(total, cached)
         self.bar.start()
         self._refresh()
 
     def advance(self, ok: bool, count: int, running: int) -> None:
+        """Move the bar."""
         super().advance(ok, count, running)
         self._refresh()
 
@@ -144,6 +160,7 @@ class BarProgress(_Counts):
         self.bar.update(self.task, total=max(self.total, 1), completed=self.finished, status=status)
 
     def finish(self) -> None:
+        """Leave the final bar on the terminal."""
         self._refresh()
         self.bar.stop()
 
