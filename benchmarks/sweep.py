@@ -7,7 +7,8 @@ A Monte Carlo set over the default factor ranges (planner.sweep.DEFAULT_DISTRIBU
 planned on each embedded LocalCluster (and, with --scheduler, on that cluster too), without
 the cache. Reported per run: cluster start (processes up and the planner imported), sweep wall
 time, mean and max per-scenario time (the task's own wall time on its worker) and its mean CPU
-time (well below the wall time: the worker shared its core with another process), the speed-up
+time (well below the wall time: the worker shared its core with another process), the cores
+the sweep obtained (sum of CPU seconds / wall seconds), the speed-up
 over 1 worker, and whether every scenario's NPV equals the 1-worker run's to 1e-6 USD.
 
 The scheduler's overhead per task is measured with 200 empty tasks on the 2-worker cluster.
@@ -101,9 +102,9 @@ def report(args, runs: list[dict], command: str) -> str:
         f"Command: `{command}`. Portfolio `{args.portfolio}`, {args.scenarios} Monte Carlo scenarios "
         f"(seed {args.seed}, default ranges). Load average at the end: {load}.",
         "",
-        "| workers | cluster start s | sweep wall s | per scenario mean s | max s | CPU per scenario s | speed-up "
-        "| NPV equal to 1 worker |",
-        "|---|---|---|---|---|---|---|---|",
+        "| workers | cluster start s | sweep wall s | per scenario mean s | max s | CPU per scenario s "
+        "| cores obtained | speed-up | NPV equal to 1 worker |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         t, cpu = r["frame"]["solve_seconds"], r["frame"]["cpu_seconds"]
