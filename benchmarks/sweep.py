@@ -116,6 +116,7 @@ def report(args, runs: list[dict], command: str) -> str:
             f"{t.mean():.2f}",
             f"{t.max():.2f}",
             f"{cpu.mean():.2f}",
+            f"{cpu.sum() / r['wall_s']:.2f}",
             f"{base['wall_s'] / r['wall_s']:.2f}x",
             equal,
         ]
