@@ -56,7 +56,7 @@ def test_an_unknown_bundled_portfolio_lists_the_names() -> None:
 def test_copy_of_us_miners_loads_as_the_bundled_one(tmp_path: Path) -> None:
     out = B.copy_bundled(tmp_path)
     assert out == tmp_path / "us-miners.yaml"
-    want = ["us-miners.yaml"] + [f"site/{s.stem}.yaml" for s in (SITES / "site").glob("*.yaml")]
+    want = ["us-miners.yaml", "SOURCES.md"] + [f"site/{s.stem}.yaml" for s in (SITES / "site").glob("*.yaml")]
     want += [f"parcels/{p.stem}.geojson" for p in (SITES / "parcels").glob("*.geojson")]
     assert files_under(tmp_path) == sorted(want)
     copied, bundled = load_portfolio(out), load_portfolio(SITES / "us-miners.yaml")
@@ -87,7 +87,7 @@ def test_copy_of_one_operator(tmp_path: Path, operator: str, name: str) -> None:
     assert len({s.operator for s in pf.sites}) == 1
     ids = sorted(s.id for s in pf.sites)
     assert files_under(tmp_path / "new") == sorted(
-        [f"{name}.yaml", *(f"site/{i}.yaml" for i in ids), *(f"parcels/{i}.geojson" for i in ids)]
+        [f"{name}.yaml", "SOURCES.md", *(f"site/{i}.yaml" for i in ids), *(f"parcels/{i}.geojson" for i in ids)]
     )
 
 

@@ -147,7 +147,7 @@ def _contracts(draw: st.DrawFn, horizon: Descriptor) -> list[Descriptor]:
             c["escalation_per_year"] = draw(st.floats(-0.05, 0.1, **FINITE))
         if i > 0 and draw(st.integers(0, 3)) == 0:  # a dated contract (the first one is always in force)
             a = draw(st.integers(-6, months))
-            b = draw(st.integers(a + 1, months + 12))
+            b = draw(st.integers(max(a + 1, 1), months + 12))  # one that ended before the horizon is refused
             c["start"] = _add_months(start, a).isoformat()
             c["end"] = _add_months(start, b).isoformat()
         contracts.append(c)
