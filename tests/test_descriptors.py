@@ -75,6 +75,13 @@ def examples() -> dict[type[BaseModel], dict[str, Any]]:
         D.Hashprice: {"usd_per_ph_day": 45.0},
         D.Scenario: {"name": "low"},
         D.PortfolioSpec: syn.portfolio_dict("p", [site], [tenant_data()]),
+        D.Segment: {"period": "year", "periods": 15},
+        D.WorkInProgress: {"kind": "hall", "id": "conversion-20mw", "count": 2, "in_service": "2026-07-01",
+                           "remaining_capex_usd": 5e7},
+        D.Counterparty: {"id": "hyperscaler", "credit": "investment_grade"},
+        D.Market: {"id": "colo", "grids": ["ERCOT"], "rate_usd_per_kw_month": 135, "max_it_mw": 300,
+                   "rack_type": "gb300-nvl72"},
+        D.Operator: {"id": "IREN", "cloud_max_it_mw": 280},
     }
 
 

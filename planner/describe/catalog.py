@@ -6,6 +6,7 @@ another catalog file or give one inline.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -26,6 +27,16 @@ from planner.describe.fields import (
 )
 
 
+FIRST_DELIVERY = {
+    "H100": dt.date(2022, 10, 1),  # S-NV-DGX-H100: DGX H100 announced Mar 2022, shipping from Q4 2022
+    "H200": dt.date(2024, 10, 1),  # S-IREN-H200-2024: delivered 4Q 2024
+    "B200": dt.date(2025, 1, 1),  # S-NV-DGX-B200: 2025
+    "GB200": dt.date(2024, 12, 1),  # S-NV-GB200-NVL72: shipping from Dec 2024
+    "GB300": dt.date(2025, 7, 1),  # S-NV-GB300-NVL72: first delivery Jul 2025
+}
+"""First delivery of each GPU generation (sites/SOURCES.md): a rack type cannot be bought before."""
+
+
 class RackType(Strict):
     """A GPU rack (position) type."""
 
@@ -44,7 +55,20 @@ class RackType(Strict):
         description="annual relative change of the GPU-hour rate (negative: prices fall)"
     )
     life_years: LifeYears = Field(description="economic life of self-operated GPUs: they retire after it")
+    generation: Literal["H100", "H200", "B200", "GB200", "GB300", "future"] | None = Field(
+        default=None, description="NVIDIA generation; no rack of it can be bought before its first delivery")
+    available_from: dt.date | None = Field(
+        default=None, description="first day self-operated racks of this type can be bought (default: any time)")
     source: Source
+
+    @field_validator("available_from")
+    @classmethod
+    def _exists(cls, v: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        generation = info.data.get("generation")
+        first = FIRST_DELIVERY.get(generation or "")
+        if v is not None and first is not None and v < first:
+            raise ValueError(f"available from {v}, before the first {generation} delivery ({first}, SOURCES.md)")
+        return v
 
 
 class CoolingUnit(Strict):
@@ -102,6 +126,12 @@ class OperatingCosts(Strict):
     )
     grid_asset_life_years: LifeYears = Field(
         description="service life of interconnect upgrades and site conversion works (residual value)"
+    )
+    cloud_capex_factor: Annotated[float, Field(ge=1.0, le=3.0)] = Field(
+        default=1.0, description="all-in self-operated cluster capex / rack capex (networking, storage, ancillaries)"
+    )
+    cloud_opex_share_of_revenue: Annotated[float, Field(ge=0.0, lt=1.0)] = Field(
+        default=0.0, description="self-operated cloud opex that scales with its revenue (sales, support, software)"
     )
     source: Source
 

@@ -12,7 +12,13 @@ and never raises. The date rules, decided one event at a time:
 - a tenant offer whose lease, started as late as allowed, ends before the horizon start is
   refused, and so is one whose start window opens after the horizon end: neither can be served;
   a window that opened before the horizon start is fine (a lease already running);
+- a tranche starting after the horizon end is refused (it could never be delivered in the plan);
+- work in progress enters service after the horizon start and before its end;
 - the horizon itself starts on the first of a month (checked in the model).
+
+Cross-references: catalog ids (ASICs, halls, CDUs, racks), tenants' sites, counterparties named
+by offers and credit support, operators matching some site's operator, markets' grids and rack
+types, work in progress naming a hall, CDU or upgrade that exists.
 """
 
 from __future__ import annotations
@@ -74,6 +80,7 @@ def check_references(
                         file, f"{where}.site_rates_usd_per_kw_month.{sid}", sid, "not an eligible site of this tenant"
                     )
                 )
+        _check_counterparties(t, {c.id for c in spec.counterparties}, file, where, problems)
         if t.max_sites > len(t.eligible_sites):
             problems.append(
                 Problem(
@@ -83,6 +90,40 @@ def check_references(
                     f"more than the {len(t.eligible_sites)} eligible sites",
                 )
             )
+
+
+def _check_counterparties(t, known: set[str], file: str, where: str, problems: list[Problem]) -> None:
+    """A tenant's counterparty and credit support name described counterparties."""
+    if t.counterparty is not None and t.counterparty not in known:
+        problems.append(Problem(file, f"{where}.counterparty", t.counterparty,
+                                f"counterparty not described in counterparties ({_listed(known) or 'none'})"))
+    if t.credit_support is not None and t.credit_support.by not in known:
+        problems.append(Problem(file, f"{where}.credit_support.by", t.credit_support.by,
+                                f"counterparty not described in counterparties ({_listed(known) or 'none'})"))
+
+
+def check_portfolio_parts(spec: PortfolioSpec, catalog: Catalog, sites: list[Site], site_files: dict[str, str],
+                          file: str, problems: list[Problem]) -> None:
+    """Operators, markets and work in progress name things that exist."""
+    operators, grids = {s.operator for s in sites}, {s.grid for s in sites}
+    for i, o in enumerate(spec.operators):
+        if o.id not in operators:
+            problems.append(Problem(file, f"operators[{i}].id", o.id, f"no site has this operator ({_listed(operators)})"))
+    racks = {r.id for r in catalog.racks}
+    for i, mk in enumerate(spec.markets):
+        if mk.rack_type not in racks:
+            problems.append(Problem(file, f"markets[{i}].rack_type", mk.rack_type,
+                                    f"unknown rack type (catalog has {_listed(racks)})"))
+        for j, g in enumerate(mk.grids):
+            if g not in grids:
+                problems.append(Problem(file, f"markets[{i}].grids[{j}]", g, f"no site in this grid ({_listed(grids)})"))
+    known = {"hall": {h.id for h in catalog.hall_modules}, "cdu": {c.id for c in catalog.cooling_units}}
+    for s in sites:
+        known["upgrade"] = {u.id for u in s.interconnect.upgrades}
+        for i, w in enumerate(s.work_in_progress):
+            if w.id not in known[w.kind]:
+                problems.append(Problem(site_files[s.id], f"work_in_progress[{i}].id", w.id,
+                                        f"no {w.kind} of this id ({_listed(known[w.kind]) or 'none'})"))
 
 
 def check_dates(
@@ -132,6 +173,16 @@ def check_dates(
             problems.append(
                 Problem(file, f"{where}.start_earliest", str(t.start_earliest), "after the end of the horizon")
             )
+        for j, tr in enumerate(t.tranches):
+            if months_after(t.start_earliest, tr.after_months) >= end:
+                problems.append(Problem(file, f"{where}.tranches[{j}].after_months", str(tr.after_months),
+                                        f"starts after the end of the horizon ({end}) even from start_earliest"))
+    for s in sites:
+        for i, w in enumerate(s.work_in_progress):
+            if not start < w.in_service < end:
+                problems.append(Problem(site_files[s.id], f"work_in_progress[{i}].in_service", w.in_service.isoformat(),
+                                        f"not inside the horizon ({start} to {end}): work in progress enters service "
+                                        "after the start (already in service: existing_halls) and before the end"))
 
 
 def months_after(date: dt.date, months: int) -> dt.date:
@@ -142,7 +193,8 @@ def months_after(date: dt.date, months: int) -> dt.date:
 
 def horizon_end(spec: PortfolioSpec) -> dt.date:
     """The first day after the horizon."""
-    return months_after(spec.horizon.start, MONTHS_PER_PERIOD[spec.horizon.period] * spec.horizon.periods)
+    months = sum(MONTHS_PER_PERIOD[p] * n for p, n in spec.horizon.segment_list())
+    return months_after(spec.horizon.start, months)
 
 
 def _listed(ids: set[str]) -> str:

@@ -18,6 +18,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from planner.describe.bounds import CEILINGS as C
 from planner.describe.catalog import AsicModel, Catalog, CoolingUnit, HallModule, OperatingCosts, RackType
+from planner.describe.contracts import Counterparty, Market, TenantOffer
+from planner.describe.finance import Finance, Operator
 from planner.describe.fields import (
     NON_NEGATIVE,
     POSITIVE,
@@ -35,9 +37,10 @@ from planner.describe.fields import (
 )
 
 __all__ = [
-    "AsicModel", "Building", "Catalog", "Cooling", "CoolingUnit", "Finance", "HallModule", "Hashprice", "Horizon",
+    "AsicModel", "Building", "Catalog", "Cooling", "CoolingUnit", "Counterparty", "Finance", "HallModule", "Hashprice",
+    "Horizon", "Market", "Operator", "Segment",
     "Interconnect", "Land", "Location", "MiningFleet", "OperatingCosts", "PortfolioSpec", "PowerContract", "RackType",
-    "Scenario", "Site", "Strict", "TenantOffer", "Upgrade",
+    "Scenario", "Site", "Strict", "TenantOffer", "Upgrade", "WorkInProgress",
 ]  # fmt: skip
 
 # --------------------------------------------------------------------------- site
@@ -58,6 +61,9 @@ class PowerContract(Strict):
         "a contract that has ended supplies nothing and is refused",
     )
     take_or_pay_share: Share = 0.0
+    resale_price_usd_per_mwh: Annotated[float, NON_NEGATIVE, C["price_usd_per_mwh"]] | None = Field(
+        default=None, description="take-or-pay energy paid but not drawn is resold at this price (default: not "
+        "resold; the contract may not allow it)")
     escalation_per_year: Annotated[float, Field(gt=-0.5, lt=0.5)] | None = Field(
         default=None, description="annual price escalation; the scenario's when omitted"
     )
@@ -166,6 +172,17 @@ class Location(Strict):
     lat: Annotated[float, Field(ge=-90, le=90)]
 
 
+class WorkInProgress(Strict):
+    """Capacity under construction at the horizon start: in service from a date, with capex left to pay."""
+
+    kind: Literal["hall", "cdu", "upgrade"]
+    id: Id = Field(description="a hall module or cooling unit of the catalog, or an upgrade of this site")
+    count: Annotated[int, Field(ge=1), C["existing_halls"]] = 1
+    in_service: dt.date = Field(description="first day in service (after the horizon start)")
+    remaining_capex_usd: ProjectUSD = Field(default=0.0, description="still to pay, drawn until in service")
+    source: Source = "estimate"
+
+
 class Site(Strict):
     """A mining site that may be converted, in part or whole, to HPC."""
 
@@ -185,6 +202,8 @@ class Site(Strict):
     existing_cdus: dict[str, Annotated[int, NON_NEGATIVE, C["existing_cdus"]]] = Field(
         default={}, description="CDUs (catalog id -> count) already installed at the horizon start"
     )
+    work_in_progress: list[WorkInProgress] = Field(
+        default=[], description="halls, CDUs and upgrades under construction at the horizon start")
     conversion_cost_usd: ProjectUSD = Field(default=0.0, description="one-time cost when the site first hosts HPC")
     coincident_peak_usd_per_kw_year: Annotated[float, NON_NEGATIVE, C["peak_usd_per_kw_year"]] = Field(
         default=0.0, description="transmission charge on firm load"
@@ -205,71 +224,27 @@ class Site(Strict):
 # --------------------------------------------------------------------------- tenants
 
 
-class TenantOffer(Strict):
-    """An HPC tenant's offer (or a signed contract, when committed)."""
-
-    id: Id
-    name: str = ""
-    it_mw: Annotated[float, POSITIVE, C["tenant_it_mw"]]
-    rate_usd_per_kw_month: LeaseRate
-    escalator_per_year: Annotated[float, Field(ge=-0.2, le=0.2)] = 0.0
-    site_rates_usd_per_kw_month: dict[str, LeaseRate] = Field(
-        default={}, description="per-site rate overriding rate_usd_per_kw_month"
-    )
-    term_months: Annotated[int, Field(ge=1), C["term_months"]]
-    start_earliest: dt.date = Field(
-        description="first day the lease may start; earlier than the horizon start is fine (a lease already "
-        "running), but it must start before the horizon ends"
-    )
-    start_latest: dt.date = Field(
-        description="last day the lease may start, not before start_earliest; a lease starting then must still "
-        "run at the horizon start (start_latest + term_months after the horizon start)"
-    )
-    rack_type: Id
-    eligible_sites: list[Id] = Field(min_length=1)
-    min_block_mw: Annotated[float, NON_NEGATIVE, C["tenant_it_mw"]] = 0.0
-    max_sites: Annotated[int, Field(ge=1), C["max_sites"]] = 1
-    power: Literal["pass_through", "included"] = Field(
-        default="pass_through", description="pass_through: tenant pays energy at cost (triple net)"
-    )
-    committed: bool = False
-    source: Source = "estimate"
-
-    # field validators (not one model validator) so that errors name the field and its value
-    @field_validator("start_latest")
-    @classmethod
-    def _window(cls, v: dt.date, info: ValidationInfo) -> dt.date:
-        earliest = info.data.get("start_earliest")
-        if earliest is not None and v < earliest:
-            raise ValueError(f"start_latest {v} is before start_earliest {earliest}")
-        return v
-
-    @field_validator("eligible_sites")
-    @classmethod
-    def _unique_sites(cls, v: list[str]) -> list[str]:
-        check_unique(v, "eligible_sites")
-        return v
-
-    @field_validator("min_block_mw")
-    @classmethod
-    def _block(cls, v: float, info: ValidationInfo) -> float:
-        it_mw = info.data.get("it_mw")
-        if it_mw is not None and v > it_mw:
-            raise ValueError(f"min_block_mw {v} exceeds it_mw {it_mw}")
-        return v
-
-
 # --------------------------------------------------------------------------- portfolio
 
 
+class Segment(Strict):
+    """A run of equal periods of the horizon."""
+
+    period: Literal["month", "quarter", "year"]
+    periods: Annotated[int, Field(ge=1), C["horizon_periods"]]
+
+
 class Horizon(Strict):
-    """The planning horizon: its start and its periods."""
+    """The planning horizon: its start and its periods (one length, or segments of growing length)."""
 
     start: dt.date = Field(
         default=dt.date(2026, 1, 1), description="first day of the first period: the first of a month"
     )
     periods: Annotated[int, Field(ge=1), C["horizon_periods"]] = 40
     period: Literal["month", "quarter", "year"] = "quarter"
+    segments: list[Segment] | None = Field(
+        default=None, description="periods of growing length, e.g. 20 quarters then 15 years (instead of "
+        "periods and period); each segment starts on a boundary of its period length")
 
     @field_validator("start")
     @classmethod
@@ -278,18 +253,26 @@ class Horizon(Strict):
             raise ValueError(f"start {v} must be the first day of a month")
         return v
 
+    @field_validator("segments")
+    @classmethod
+    def _aligned(cls, v: list[Segment] | None, info: ValidationInfo) -> list[Segment] | None:
+        start = info.data.get("start")
+        if v is None or start is None:
+            return v
+        month = start.month - 1
+        for i, seg in enumerate(v):
+            length = {"month": 1, "quarter": 3, "year": 12}[seg.period]
+            if month % length:
+                raise ValueError(f"segment {i} ({seg.period}s) starts in month {month % 12 + 1} of its year, not on "
+                                 f"a {seg.period} boundary")
+            month += length * seg.periods
+        if month - (start.month - 1) > C["horizon_periods"].value * 12:
+            raise ValueError("the segments add up to more than 480 years")
+        return v
 
-class Finance(Strict):
-    """Discounting, capex budget, concentration cap and the value after the horizon."""
-
-    discount_rate_per_year: Annotated[float, Field(ge=0, lt=1)] = 0.10
-    capex_budget_usd_per_period: Annotated[float, POSITIVE, C["budget_usd_per_period"]] | None = None
-    concentration_cap: Annotated[float, Field(gt=0, le=1)] | None = Field(
-        default=None, description="max share of HPC revenue from any one tenant"
-    )
-    residual_value: bool = Field(
-        default=True, description="count assets' straight-line residual value at the horizon end as a final cash flow"
-    )
+    def segment_list(self) -> list[tuple[str, int]]:
+        """(period kind, count) of every segment."""
+        return [(s.period, s.periods) for s in self.segments] if self.segments else [(self.period, self.periods)]
 
 
 class Hashprice(Strict):
@@ -329,10 +312,19 @@ class PortfolioSpec(Strict):
     name: Id
     horizon: Horizon = Horizon()
     finance: Finance = Finance()
+    operators: list[Operator] = Field(default=[], description="per operator: what only it can sell")
     scenario: Scenario = Scenario()
     catalog: str | Catalog = Field(default="bundled", description="'bundled', a catalog file, or an inline catalog")
     sites: list[str | Site] = Field(min_length=1, description="site files (relative to this file) or inline sites")
     tenants: list[TenantOffer] = []
+    counterparties: list[Counterparty] = []
+    markets: list[Market] = Field(default=[], description="market re-lease demand for built capacity")
+
+    @field_validator("operators", "counterparties", "markets")
+    @classmethod
+    def _unique_ids(cls, v: list[Any], info: ValidationInfo) -> list[Any]:
+        check_unique([x.id for x in v], info.field_name or "")
+        return v
 
 
 def _json_lists(v: Any) -> Any:

@@ -23,7 +23,7 @@ import geopandas as gpd
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from planner.describe.checks import check_dates, check_references
+from planner.describe.checks import check_dates, check_portfolio_parts, check_references
 from planner.describe.descriptors import Catalog, PortfolioSpec, Site
 from planner.describe.errors import InputError, Problem, short
 from planner.describe.geometry import (
@@ -188,6 +188,7 @@ def _build(data: Any, label: str, path: Path | None, base: Path, problems: list[
         folders[site.id] = folder
     if catalog is not None:
         check_references(spec, catalog, sites, site_files, label, problems, failed)
+        check_portfolio_parts(spec, catalog, sites, site_files, label, problems)
     check_dates(spec, sites, site_files, label, problems)
     land: dict[str, LandGeometry] = {}
     for site in sites:
