@@ -16,6 +16,7 @@ import pytest
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from planner.describe import contracts, finance
 from planner.describe import descriptors as D
 from planner.testing import synthetic as syn
 
@@ -76,7 +77,7 @@ def examples() -> dict[type[BaseModel], dict[str, Any]]:
         D.Scenario: {"name": "low"},
         D.PortfolioSpec: syn.portfolio_dict("p", [site], [tenant_data()]),
         D.Segment: {"period": "year", "periods": 15},
-        D.WorkInProgress: {"kind": "hall", "id": "conversion-20mw", "count": 2, "in_service": "2026-07-01",
+        D.WorkInProgress: {"kind": "hall", "id": "conversion-20mw", "units": 2, "in_service": "2026-07-01",
                            "remaining_capex_usd": 5e7},
         D.Counterparty: {"id": "hyperscaler", "credit": "investment_grade"},
         D.Market: {"id": "colo", "grids": ["ERCOT"], "rate_usd_per_kw_month": 135, "max_it_mw": 300,
@@ -386,14 +387,15 @@ UNIT_TOKENS = {
     # dimensionless quantities that say so
     "share", "multiplier", "factor", "utilisation", "uptime", "pue", "cap", "lat", "lon",
     # counts of things
-    "gpus", "units", "sites", "halls", "cdus",
+    "gpus", "units", "sites", "halls", "cdus", "options",
 }
 
 
 def test_every_number_says_its_unit() -> None:
     """DESIGN: every quantity carries its unit in its name (`_mw`, `_usd`, `_m2`, ...)."""
     nameless = []
-    for name, model in vars(D).items():
+    models = {**vars(D), **vars(contracts), **vars(finance)}
+    for name, model in models.items():
         if not (isinstance(model, type) and issubclass(model, D.Strict)):
             continue
         for field, info in model.model_fields.items():

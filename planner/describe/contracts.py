@@ -42,9 +42,9 @@ class Tranche(Strict):
 
 
 class Renewals(Strict):
-    """Renewal options: `count` extensions of `term_months` each, at the escalated rate x `rate_factor`."""
+    """Renewal options: `options` extensions of `term_months` each, at the escalated rate x `rate_factor`."""
 
-    count: Annotated[int, Field(ge=1, le=5)]
+    options: Annotated[int, Field(ge=1, le=5)]
     term_months: TermMonths
     rate_factor: Annotated[float, Field(gt=0, le=3)] = Field(
         default=1.0, description="renewal rent / the rent the escalator would give then (1: the escalator continues)")
@@ -160,8 +160,8 @@ class TenantOffer(Strict):
         term = info.data.get("term_months")
         if v is not None and info.data.get("kind") == "gpu_service":
             raise ValueError("a GPU-service contract has no renewal options (its GPUs age out)")
-        if v is not None and term is not None and term + v.count * v.term_months > C["term_months"].value:
-            raise ValueError(f"term and renewals add up to {term + v.count * v.term_months} months, more than "
+        if v is not None and term is not None and term + v.options * v.term_months > C["term_months"].value:
+            raise ValueError(f"term and renewals add up to {term + v.options * v.term_months} months, more than "
                              f"{C['term_months'].value:g} (a lease kind runs at most 50 years)")
         return v
 

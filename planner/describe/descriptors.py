@@ -177,7 +177,7 @@ class WorkInProgress(Strict):
 
     kind: Literal["hall", "cdu", "upgrade"]
     id: Id = Field(description="a hall module or cooling unit of the catalog, or an upgrade of this site")
-    count: Annotated[int, Field(ge=1), C["existing_halls"]] = 1
+    units: Annotated[int, Field(ge=1), C["existing_halls"]] = 1
     in_service: dt.date = Field(description="first day in service (after the horizon start)")
     remaining_capex_usd: ProjectUSD = Field(default=0.0, description="still to pay, drawn until in service")
     source: Source = "estimate"

@@ -26,11 +26,11 @@ Rate = Annotated[float, Field(ge=0, lt=1)]
 class DiscountRates(Strict):
     """Annual discount rates of revenue by risk class; a class left out takes the base rate."""
 
-    investment_grade: Rate | None = Field(
+    investment_grade_per_year: Rate | None = Field(
         default=None, description="leases of investment-grade counterparties, or backed by one")
-    contracted: Rate | None = Field(default=None, description="other signed leases and GPU-service contracts")
-    cloud: Rate | None = Field(default=None, description="self-operated GPU cloud")
-    mining: Rate | None = Field(default=None, description="bitcoin mining")
+    contracted_per_year: Rate | None = Field(default=None, description="other signed leases and GPU-service contracts")
+    cloud_per_year: Rate | None = Field(default=None, description="self-operated GPU cloud")
+    mining_per_year: Rate | None = Field(default=None, description="bitcoin mining")
     source: Source = "estimate"
 
 
