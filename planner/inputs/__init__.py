@@ -18,7 +18,7 @@ from planner.inputs.arrays import renumber, select
 from planner.inputs.catalog import Cdus, Halls, Racks, prepare_cdus, prepare_halls, prepare_racks
 from planner.inputs.market import hashprice_path
 from planner.inputs.power import Contracts, Upgrades, prepare_contracts, prepare_upgrades, site_price
-from planner.inputs.sites import Sites, prepare_sites
+from planner.inputs.sites import Operators, Sites, prepare_operators, prepare_sites
 from planner.inputs.tenants import StartGrid, Tenants, prepare_tenants, start_grid
 from planner.inputs.time import Time, period_label, prepare_time, segments_of
 
@@ -47,6 +47,7 @@ class Inputs:
 
     portfolio: Portfolio
     time: Time
+    operator: Operators
     site: Sites
     contract: Contracts
     upgrade: Upgrades
@@ -58,13 +59,13 @@ class Inputs:
 
     def __post_init__(self) -> None:
         sizes = self.sizes
-        for group in (self.time, self.site, self.contract, self.upgrade, self.rack, self.cdu, self.hall, self.tenant):
+        for group in (self.time, self.operator, self.site, self.contract, self.upgrade, self.rack, self.cdu, self.hall, self.tenant):
             group.check(sizes)
 
     @property
     def sizes(self) -> dict[str, int]:
         """Size of every dimension."""
-        return {"period": self.time.T, "site": len(self.site.ids), "contract": len(self.contract.ids),
+        return {"period": self.time.T, "operator": len(self.operator.ids), "site": len(self.site.ids), "contract": len(self.contract.ids),
                 "upgrade": len(self.upgrade.ids), "rack": len(self.rack.ids), "cdu": len(self.cdu.ids),
                 "hall": len(self.hall.ids), "tenant": len(self.tenant.ids)}
 
@@ -101,7 +102,8 @@ def prepare(portfolio: Portfolio) -> Inputs:
     """All coefficients of the model, from a validated portfolio."""
     spec, cat = portfolio.spec, portfolio.catalog
     sc, op, fin = spec.scenario, cat.operating, spec.finance
-    time = prepare_time(spec.horizon.start, segments_of(spec.horizon.period, spec.horizon.periods, None),
+    time = prepare_time(spec.horizon.start, segments_of(spec.horizon.period, spec.horizon.periods,
+                                                        spec.horizon.segments and spec.horizon.segment_list()),
                         fin.discount_rate_per_year)
     racks, cdus, halls = prepare_racks(cat, sc, time), prepare_cdus(cat, sc, time), prepare_halls(cat, sc, time)
     contracts = prepare_contracts(portfolio.sites, sc, time)
@@ -119,7 +121,7 @@ def prepare(portfolio: Portfolio) -> Inputs:
         residual_value=fin.residual_value, budget_usd_per_period=fin.capex_budget_usd_per_period,
         concentration_cap=fin.concentration_cap,
         cloud_max_it_mw=None if sc.cloud_max_it_mw is None else np.full(time.T, float(sc.cloud_max_it_mw)))
-    return Inputs(portfolio=portfolio, time=time, site=sites, contract=contracts,
+    return Inputs(portfolio=portfolio, time=time, operator=prepare_operators(portfolio), site=sites, contract=contracts,
                   upgrade=prepare_upgrades(portfolio.sites, sc, time), rack=racks, cdu=cdus, hall=halls,
                   tenant=prepare_tenants(spec.tenants, sites.ids, racks.ids, sc, time), op=operating)
 

@@ -16,8 +16,24 @@ from typing import ClassVar
 import numpy as np
 
 from planner.describe.loading import Portfolio
-from planner.inputs.arrays import ArrayGroup, dims, labels
+from planner.inputs.arrays import ArrayGroup, dims, labels, ref
 from planner.inputs.time import Time
+
+
+@dataclass(frozen=True)
+class Operators(ArrayGroup):
+    """The companies operating the sites (a site's `operator`), in order of first appearance."""
+
+    DIM: ClassVar[str] = "operator"
+    ids: list[str] = labels()
+    cloud_max_it_mw: np.ndarray = dims("operator", doc="its GPU-cloud market, MW each period (inf: uncapped)")
+
+
+def prepare_operators(portfolio: Portfolio) -> Operators:
+    """Operators of the sites, with their cloud market caps (operators descriptors)."""
+    ids = list(dict.fromkeys(s.operator for s in portfolio.sites))
+    caps = {o.id: o.cloud_max_it_mw for o in portfolio.spec.operators}
+    return Operators(ids=ids, cloud_max_it_mw=np.array([np.inf if caps.get(i) is None else caps[i] for i in ids]))
 
 
 @dataclass(frozen=True)
@@ -26,6 +42,7 @@ class Sites(ArrayGroup):
 
     DIM: ClassVar[str] = "site"
     ids: list[str] = labels()
+    operator: np.ndarray = ref("operator", doc="index of each site's operator")
     pue_mining: np.ndarray = dims("site")
     pue_hpc: np.ndarray = dims("site", "rack", doc="by the rack's cooling, climate-adjusted")
     interconnect_mw: np.ndarray = dims("site", doc="energized at the horizon start")
@@ -94,8 +111,10 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
     building = np.array([g.building_area_m2 for g in land])
     housed = np.array([sum(b.mining_mw for b in s.land.buildings) for s in sites])
     year = time.year_fraction[None, :]
+    operators = list(dict.fromkeys(s.operator for s in sites))
     return Sites(
-        ids=[s.id for s in sites], pue_mining=pue_mining, pue_hpc=pue_hpc,
+        ids=[s.id for s in sites], operator=np.array([operators.index(s.operator) for s in sites], dtype=int),
+        pue_mining=pue_mining, pue_hpc=pue_hpc,
         interconnect_mw=np.array([s.interconnect.mw for s in sites], dtype=float),
         air_capacity_mw=np.array([s.cooling.air_capacity_mw for s in sites], dtype=float),
         fleet_mw=fleet_mw, housed_mining_mw=housed,

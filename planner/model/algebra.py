@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DIM_ORDER = ("scenario", "tenant", "site", "contract", "upgrade", "hall", "rack", "cdu", "start", "period")
+DIM_ORDER = ("scenario", "operator", "counterparty", "market", "tenant", "site", "contract", "upgrade", "hall", "rack",
+             "cdu", "start", "option", "cohort", "period")
 Dims = tuple[str, ...]
 
 

@@ -30,6 +30,18 @@ def collect_flows(*parts: dict[str, LinExpr]) -> dict[str, LinExpr]:
     return flows
 
 
+AFTER_HORIZON = ("residual_value",)
+"""Streams that are values at the horizon end, not cash of a period."""
+
+
+def cash_by_site(flows: dict[str, LinExpr]) -> tuple[LinExpr, LinExpr]:
+    """(operating cash flow, capex spent) over (site, period), undiscounted: the cash the funding
+    of each operator has to match (values after the horizon left out)."""
+    operating = [f for k, f in flows.items() if k not in ("capex", *AFTER_HORIZON)]
+    total = sum(operating[1:], operating[0])
+    return total, -flows["capex"]
+
+
 def npv(ins: Inputs, flows: dict[str, LinExpr]) -> LinExpr:
     """sum over streams, sites and periods of d_t flow[s,t]."""
     discount = P(ins.time.discount, "period")
