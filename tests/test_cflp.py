@@ -73,7 +73,7 @@ def cflp_portfolio(cap, fixed, demand, cost):
         for j in range(len(demand))
     ]
     data = portfolio_dict("cflp", sites, tenants, periods=1, period="year", catalog=CATALOG,
-                          finance={"discount_rate_per_year": 0.0, "residual_value": False})
+                          finance={"discount_rate_per_year": 0.0, "terminal_value": "none"})
     return portfolio_from_dict(data, Path(".")), R * float(demand.sum())
 
 

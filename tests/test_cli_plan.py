@@ -151,7 +151,7 @@ def _small_portfolio(tmp_path: Path, name: str = "small", **finance) -> Path:
     data = portfolio_dict(name, [site_dict("s1", contract_mw=60, mining_mw=10)],
                           [tenant_dict("t1", ["s1"], it_mw=20, committed=True, start_earliest="2028-01-01",
                                        start_latest="2028-12-01")], periods=16,
-                          finance={"residual_value": False, **finance})
+                          finance={"terminal_value": "none", **finance})
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -59,7 +59,7 @@ def committed(tid: str, sites: list[str], it_mw: float, **kw) -> dict:
 
 def data(sites, tenants, *, periods=4, period="year", cat=None, finance=None) -> dict:
     return portfolio_dict("planted", sites, tenants, periods=periods, period=period, catalog=cat or catalog(),
-                          finance={"discount_rate_per_year": 0.0, "residual_value": False, **(finance or {})},
+                          finance={"discount_rate_per_year": 0.0, "terminal_value": "none", **(finance or {})},
                           scenario={"hashprice": {"halvings": []}})
 
 

@@ -93,7 +93,7 @@ def portfolio(sites: list[dict], tenants: list[dict] = (), *, periods: int = 4, 
     sc = {"hashprice": {"usd_per_ph_day": HASHPRICE, "change_per_year": 0.0, "halvings": [], "fee_share": 0.0,
                         **(hashprice or {})},
           "power_price_escalation_per_year": 0.0, **scenario}
-    fin = {"discount_rate_per_year": 0.0, "residual_value": False, **(finance or {})}
+    fin = {"discount_rate_per_year": 0.0, "terminal_value": "none", **(finance or {})}
     data = portfolio_dict("golden", copy.deepcopy(sites), copy.deepcopy(list(tenants)), periods=periods, period=period,
                           catalog=cat or catalog(), finance=fin, scenario=sc)
     return portfolio_from_dict(data, Path("."))
@@ -164,7 +164,7 @@ def test_racks_are_whole_and_kpis_count_those_in_use():
 def test_single_tenant_residual_value():
     """Residual value at the horizon end: straight line over the life, from the period in
     service. Halls (20 years) and CDUs (10 years) enter in year 0 of 4: 80 % and 60 % left."""
-    pf = portfolio([site("s1", contract_mw=30)], [tenant("t1", ["s1"], it_mw=20)], finance={"residual_value": True})
+    pf = portfolio([site("s1", contract_mw=30)], [tenant("t1", ["s1"], it_mw=20)], finance={"terminal_value": "book"})
     p = solve(pf)
     residual = 2 * HALL_CAPEX * (1 - 4 / 20) + 21 * CDU_CAPEX * (1 - 4 / 10)
     np.testing.assert_allclose(p.cash_flows["residual_value"], [0, 0, 0, residual])
@@ -539,7 +539,7 @@ def test_existing_halls_and_cdus_cost_nothing():
     """Two halls and 21 CDUs already in service: the 20 MW tenant needs no capex, and what
     existed at the start has no residual value in the plan. NPV = 4 x (24 M - 8.76 M)."""
     s = {**site("s1", contract_mw=30), "existing_halls": {"hall": 2}, "existing_cdus": {"cdu": 21}}
-    p = solve(portfolio([s], [tenant("t1", ["s1"], it_mw=20)], finance={"residual_value": True}))
+    p = solve(portfolio([s], [tenant("t1", ["s1"], it_mw=20)], finance={"terminal_value": "book"}))
     np.testing.assert_array_equal(p.decisions.halls[0, 0], 2)
     np.testing.assert_array_equal(p.decisions.cdus[0, 0], 21)
     np.testing.assert_allclose(p.cash_flows["capex"], 0.0)

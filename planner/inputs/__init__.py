@@ -118,7 +118,7 @@ def prepare(portfolio: Portfolio) -> Inputs:
         hpc_load_factor=op.hpc_load_factor, cloud_utilisation=op.cloud_utilisation, mining_uptime=op.mining_uptime,
         capex_multiplier=sc.capex_multiplier,
         grid_residual_share=time.residual_share(op.grid_asset_life_years),
-        residual_value=fin.residual_value, budget_usd_per_period=fin.capex_budget_usd_per_period,
+        residual_value=fin.terminal_value == "book", budget_usd_per_period=fin.capex_budget_usd_per_period,
         concentration_cap=fin.concentration_cap,
         cloud_max_it_mw=None if sc.cloud_max_it_mw is None else np.full(time.T, float(sc.cloud_max_it_mw)))
     return Inputs(portfolio=portfolio, time=time, operator=prepare_operators(portfolio), site=sites, contract=contracts,
