@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from planner import plan, portfolio_from_dict
-from planner.results.cashflows import capex_by_period
+from planner.results.capex import capex_by_period
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 HOURS = 8760.0
@@ -556,7 +556,7 @@ def test_capex_timing_with_lead_times():
     up = {"id": "u1", "mw": 10, "capex_usd": 1e6, "lead_time_months": 9}
     pf = portfolio([site("s1", contract_mw=20, interconnect_mw=1, upgrades=[up], conversion_cost_usd=3e6)],
                    [tenant("t1", ["s1"], it_mw=10, committed=True, start_earliest="2026-10-01")],
-                   periods=6, period="quarter", cat=cat, finance={"discount_rate_per_year": 0.05})
+                   periods=6, period="quarter", cat=cat, finance={"discount_rate_per_year": 0.05, "capex_draw": "at_order"})
     p = solve(pf)
     assert p.decisions.tenant_start == [3]
     np.testing.assert_array_equal(p.decisions.halls[0, 0], [0, 0, 0, 1, 1, 1])

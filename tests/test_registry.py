@@ -25,15 +25,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def every_family_portfolio() -> dict:
-    """Two sites, a tenant over both with a minimum block, a budget and a concentration cap."""
-    sites = [site_dict("a", contract_mw=60.0, mining_mw=10.0, upgrades=[
+    """Two sites, a tenant over both with a minimum block, one with renewals, a market, an operator's
+    cloud market, a contract whose take-or-pay surplus is resold, a budget and a concentration cap."""
+    sites = [site_dict("a", contract_mw=60.0, mining_mw=10.0, take_or_pay_share=0.5, upgrades=[
         {"id": "u", "mw": 20.0, "capex_usd": 1e6, "lead_time_months": 12}], air_capacity_mw=5.0),
         site_dict("b", contract_mw=40.0, mining_mw=0.0)]
-    tenants = [tenant_dict("t", ["a", "b"], it_mw=30.0, max_sites=2, min_block_mw=5.0),
+    sites[0]["power_contracts"][0]["resale_price_usd_per_mwh"] = 30.0
+    tenants = [tenant_dict("t", ["a", "b"], it_mw=30.0, max_sites=2, min_block_mw=5.0, term_months=24,
+                           renewals={"options": 1, "term_months": 12, "rate_factor": 0.9}),
                tenant_dict("u", ["a"], it_mw=10.0)]
-    return portfolio_dict("families", sites, tenants, periods=4, period="year",
+    data = portfolio_dict("families", sites, tenants, periods=4, period="year",
                           finance={"capex_budget_usd_per_period": 2e9, "concentration_cap": 0.9},
                           scenario={"cloud_max_it_mw": 20.0})
+    data["operators"] = [{"id": "synthetic", "cloud_max_it_mw": 10.0}]
+    data["markets"] = [{"id": "m", "grids": ["synthetic"], "rate_usd_per_kw_month": 120.0, "max_it_mw": 20.0,
+                        "rack_type": "gb200-nvl72"}]
+    return data
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 
 from planner import load_portfolio, plan, portfolio_from_dict
 from planner.results import Plan
-from planner.results.cashflows import capex_by_period
+from planner.results.capex import capex_by_period
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from planner.results.validator import validate
 
@@ -62,6 +62,7 @@ def _start(ins, d):
 # contract and 99 MW of interconnect (24 MW + the nc1-to-99 upgrade, lead 3 quarters).
 def exceed_power(ins, d):  # one more 142 kW rack at PUE 1.25 tops both 99 MW limits
     d.gpu_racks[0, _rack(ins, "gb300-nvl72"), _start(ins, d)] += 1
+    d.cloud_in_use = None  # every rack owned in use
 
 
 def drop_upgrade(ins, d):
@@ -100,6 +101,7 @@ def under_serve(ins, d):
 def fractional_rack(ins, d):
     d.gpu_racks = d.gpu_racks.astype(float)
     d.gpu_racks[0, _rack(ins, "gb300-nvl72"), _start(ins, d)] -= 0.5
+    d.cloud_in_use = None  # every rack owned in use
 
 
 def too_many_buildings(ins, d):  # 6 conversion halls of 6,000 m2 in a 31,000 m2 building

@@ -169,6 +169,9 @@ class TenantOffer(Strict):
     def _gpu_service(self) -> TenantOffer:
         if (self.kind == "gpu_service") != (self.gpu_service is not None):
             raise ValueError("kind gpu_service needs gpu_service terms, and only it has them")
+        if self.kind == "gpu_service" and self.power != "included":
+            raise ValueError(f"a GPU-service contract has power {self.power!r}: its operator pays the energy "
+                             "(power: included)")
         if self.kind == "gpu_service" and len(self.eligible_sites) != 1:
             raise ValueError("a GPU-service contract names exactly one eligible site (its GPUs are bought there)")
         return self

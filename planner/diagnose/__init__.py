@@ -44,7 +44,7 @@ def diagnose(portfolio: Portfolio, solver: str = "highs", time_limit: float | No
         return Diagnosis(portfolio.name, [Shortfall("unknown", f"elastic model: {result.message}", None, None, [],
                                                     0.0, "")], result.status.value)
     groups = _slack_groups(model, result.x)
-    leases = model.leases.lease.value(result.x)
+    leases = model.leases.lease.value(result.x) + model.leases.renewal.value(result.x)
     shortfalls = []
     for (family, site, tenant), items in groups.items():
         items.sort()
@@ -74,7 +74,8 @@ def _slack_groups(model: Model, x: np.ndarray) -> dict[tuple, list[tuple[int, fl
             block, i = b.block_of(int(row))
             where = block.coords(i)
             site = ins.site.ids[where["site"]] if "site" in where else None
-            tenant = ins.tenant.ids[where["tenant"]] if "tenant" in where else None
+            tenant = ins.tenant.ids[where["tenant"]] if "tenant" in where else (
+                ins.counterparty.ids[where["counterparty"]] if "counterparty" in where else None)
             groups.setdefault((block.family, site, tenant), []).append((where.get("period", -1), float(amount)))
     return groups
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from planner.describe.descriptors import Catalog, Scenario
 from planner.inputs.arrays import ArrayGroup, dims, labels
-from planner.inputs.time import Time
+from planner.inputs.time import Time, draw_lags
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,8 @@ class Racks(ArrayGroup):
     liquid: np.ndarray = dims("rack", doc="liquid-cooled (bool)")
     m2_per_mw: np.ndarray = dims("rack", doc="floor area per IT MW, aisles included")
     cloud_rev_usd_per_mw: np.ndarray = dims("rack", "period", doc="self-operated revenue per MW-period")
-    capex_usd: np.ndarray = dims("rack", doc="price of one self-operated rack")
+    capex_usd: np.ndarray = dims("rack", doc="all-in price of one self-operated rack (cluster capex factor in)")
+    available: np.ndarray = dims("rack", "period", doc="self-operated racks can be bought in t (bool)")
     retire: np.ndarray = dims("rack", "period", doc="period in which racks bought in t retire (>= T: after)")
     residual_share: np.ndarray = dims("rack", "period", doc="share of cost left at the end, bought in t")
 
@@ -60,6 +61,7 @@ class Halls(ArrayGroup):
     lead_months: np.ndarray = dims("hall", doc="from order to service")
     ready: np.ndarray = dims("hall", "period", doc="a new module can be in service in t (bool)")
     ordered: np.ndarray = dims("hall", "period", doc="period in which a module in service in t was ordered")
+    draws: np.ndarray = dims("hall", "lag", "period", doc="share of its capex paid g periods before t")
     residual_share: np.ndarray = dims("hall", "period", doc="share of cost left at the end, in service from t")
 
 
@@ -73,7 +75,9 @@ def prepare_racks(cat: Catalog, sc: Scenario, time: Time) -> Racks:
     cloud = gpus_per_mw[:, None] * gpu_hour * sc.gpu_hour_multiplier * op.cloud_utilisation * time.hours[None, :]
     return Racks(ids=[r.id for r in racks], mw=mw, liquid=np.array([r.cooling == "liquid" for r in racks]),
                  m2_per_mw=np.array([r.footprint_m2 for r in racks]) / mw, cloud_rev_usd_per_mw=cloud,
-                 capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier,
+                 capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier * op.cloud_capex_factor,
+                 available=np.array([[r.available_from is None or time.period_of(r.available_from) <= t
+                                      for t in range(time.T)] for r in racks], dtype=bool),
                  retire=time.retire_period(np.array([r.life_years for r in racks])),
                  residual_share=time.residual_share(np.array([r.life_years for r in racks])))
 
@@ -88,7 +92,7 @@ def prepare_cdus(cat: Catalog, sc: Scenario, time: Time) -> Cdus:
                 residual_share=time.residual_share(np.array([c.life_years for c in cdus])))
 
 
-def prepare_halls(cat: Catalog, sc: Scenario, time: Time) -> Halls:
+def prepare_halls(cat: Catalog, sc: Scenario, time: Time, draw_mode: str, lags: int) -> Halls:
     """Hall module arrays; capex per module = MW x capex per MW x capex multiplier."""
     halls = cat.hall_modules
     lead = np.array([h.lead_time_months for h in halls], dtype=float)
@@ -96,4 +100,5 @@ def prepare_halls(cat: Catalog, sc: Scenario, time: Time) -> Halls:
                  it_mw=np.array([h.it_mw for h in halls]), m2=np.array([h.footprint_m2 for h in halls]),
                  capex_usd=np.array([h.it_mw * h.capex_usd_per_mw_it for h in halls]) * sc.capex_multiplier,
                  lead_months=lead, ready=time.in_service(lead), ordered=time.order_period(lead),
+                 draws=draw_lags(time, lead, draw_mode, lags),
                  residual_share=time.residual_share(np.array([h.life_years for h in halls])))

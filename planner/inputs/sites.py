@@ -58,6 +58,9 @@ class Sites(ArrayGroup):
     dr_usd_per_mw_period: np.ndarray = dims("site", "period", doc="demand-response credit on interruptible MW")
     existing_halls: np.ndarray = dims("site", "hall", doc="hall modules in service at the start")
     existing_cdus: np.ndarray = dims("site", "cdu", doc="CDUs installed at the start")
+    wip_halls: np.ndarray = dims("site", "hall", "period", doc="modules under construction in service by t")
+    wip_cdus: np.ndarray = dims("site", "cdu", "period", doc="CDUs under construction installed by t")
+    wip_spend_usd: np.ndarray = dims("site", "period", doc="capex left on work in progress, drawn until in service")
     price: np.ndarray = dims("site", "period", doc="capacity-weighted price of the contracts in force")
 
 
@@ -99,6 +102,26 @@ def _existing(portfolio: Portfolio, key: str, ids: list[str]) -> np.ndarray:
     return out
 
 
+def _work_in_progress(portfolio: Portfolio, time: Time, hall_ids: list[str],
+                      cdu_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """([S, H, T] halls, [S, C, T] CDUs in service by t, [S, T] capex left): what is under
+    construction at the horizon start enters service on its date; its capex is drawn evenly by
+    month until then."""
+    S, T = len(portfolio.sites), time.T
+    halls, cdus, spend = np.zeros((S, len(hall_ids), T)), np.zeros((S, len(cdu_ids), T)), np.zeros((S, T))
+    for i, s in enumerate(portfolio.sites):
+        for w in s.work_in_progress:
+            t = max(0, time.period_of(w.in_service))
+            if w.kind == "hall":
+                halls[i, hall_ids.index(w.id), t:] += w.units
+            elif w.kind == "cdu":
+                cdus[i, cdu_ids.index(w.id), t:] += w.units
+            months = max(1.0, float(time.first_month[min(t, T - 1)]))
+            share = time.activity(np.array(0.0), np.array(months)) * time.months / months
+            spend[i] += w.remaining_capex_usd * portfolio.spec.scenario.capex_multiplier * share
+    return halls, cdus, spend
+
+
 def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_liquid: np.ndarray,
                   hall_ids: list[str], cdu_ids: list[str], price: np.ndarray) -> Sites:
     """Site arrays; `hashprice` [T] in $/PH/day, `price` [S, T] the site price of energy."""
@@ -111,6 +134,7 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
     building = np.array([g.building_area_m2 for g in land])
     housed = np.array([sum(b.mining_mw for b in s.land.buildings) for s in sites])
     year = time.year_fraction[None, :]
+    wip_halls, wip_cdus, wip_spend = _work_in_progress(portfolio, time, hall_ids, cdu_ids)
     operators = list(dict.fromkeys(s.operator for s in sites))
     return Sites(
         ids=[s.id for s in sites], operator=np.array([operators.index(s.operator) for s in sites], dtype=int),
@@ -127,4 +151,5 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
         dr_usd_per_mw_period=np.array([s.demand_response_usd_per_mw_year for s in sites])[:, None] * year,
         existing_halls=_existing(portfolio, "existing_halls", hall_ids),
         existing_cdus=_existing(portfolio, "existing_cdus", cdu_ids),
+        wip_halls=wip_halls, wip_cdus=wip_cdus, wip_spend_usd=wip_spend,
         price=price)

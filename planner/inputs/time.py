@@ -157,3 +157,43 @@ def prepare_time(start: dt.date, segments: list[tuple[int, int]], discount_rate_
     return Time(start=start, labels=[month_label(base + int(f), int(m)) for f, m in zip(first, months)],
                 months=months, first_month=first, hours=HOURS_PER_YEAR * months / 12.0, years=years,
                 discount=(1.0 + discount_rate_per_year) ** -years)
+
+
+def s_curve(x: np.ndarray) -> np.ndarray:
+    """Share of a construction's capex drawn by progress x in [0, 1]: 3x^2 - 2x^3 (estimate: a smooth
+    S-curve, slow at the start and the end, as construction spending is usually drawn)."""
+    x = np.clip(x, 0.0, 1.0)
+    return 3 * x**2 - 2 * x**3
+
+
+def lag_count(time: Time, lead_months: np.ndarray) -> int:
+    """1 + the most periods between the order and the service of any of these lead times."""
+    lead = np.asarray(lead_months, dtype=float)
+    return int(max(1, (np.arange(time.T)[None, :] - time.order_period(lead)).max(initial=0) + 1))
+
+
+def draw_lags(time: Time, lead_months: np.ndarray, mode: str, G: int) -> np.ndarray:
+    """[n, G, T] share of the capex of an asset in service at t paid g periods earlier: all in the
+    period of order (mode "at_order"), or drawn along an S-curve over the lead time
+    ("over_construction"); lead 0: all in t. G >= lag_count(time, lead_months)."""
+    lead = np.asarray(lead_months, dtype=float)
+    n, T = len(lead), time.T
+    ordered = time.order_period(lead)  # [n, T]
+    out = np.zeros((n, G, T))
+    t = np.arange(T)
+    for g in range(G):
+        p = t - g
+        inside = p >= 0
+        if mode == "at_order":
+            out[:, g, :] = (ordered == p[None, :]) & inside[None, :]
+            continue
+        begin = time.first_month[None, :] - lead[:, None]  # construction starts
+        lo = np.where(inside, time.first_month[np.maximum(p, 0)], 0.0)[None, :]
+        hi = lo + np.where(inside, time.months[np.maximum(p, 0)], 0.0)[None, :]
+        span = np.maximum(lead[:, None], 1e-9)
+        share = s_curve((hi - begin) / span) - s_curve((lo - begin) / span)
+        out[:, g, :] = np.where(inside[None, :], share, 0.0)
+    zero = lead <= 0
+    out[zero] = 0.0
+    out[zero, 0, :] = 1.0
+    return out

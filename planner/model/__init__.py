@@ -19,9 +19,10 @@ from planner.model.algebra import LinExpr
 from planner.model.builder import ModelBuilder
 from planner.model.cloud import Cloud, define_cloud
 from planner.model.cooling import Cooling, define_cooling
-from planner.model.finance import collect_flows, define_budget, define_concentration, npv
+from planner.model.finance import Flows, collect_flows, define_budget, define_concentration, npv
 from planner.model.halls import Halls, define_hall_it, define_halls
 from planner.model.land import define_land
+from planner.model.markets import MarketLeases, define_markets
 from planner.model.mining import Mining, define_mining
 from planner.model.power import Power, define_power
 from planner.model.tenants import Leases, define_hpc_site_link, define_leases, it_in_use
@@ -44,9 +45,10 @@ class Model:
     halls: Halls
     cloud: Cloud
     leases: Leases
+    markets: MarketLeases
     power: Power
     cooling: Cooling
-    flows: dict[str, LinExpr]
+    flows: Flows
     build_seconds: float
 
     @property
@@ -59,7 +61,9 @@ def labels(ins: Inputs) -> dict[str, list[str]]:
     """Labels of every dimension, for row and column names."""
     return {"site": ins.site.ids, "period": ins.time.labels, "rack": ins.rack.ids, "hall": ins.hall.ids,
             "cdu": ins.cdu.ids, "contract": ins.contract.ids, "upgrade": ins.upgrade.ids, "tenant": ins.tenant.ids,
-            "start": [ins.time.label(t) for t in ins.starts.periods]}
+            "start": [ins.time.label(t) for t in ins.paths.periods], "market": ins.market.ids,
+            "operator": ins.operator.ids, "counterparty": ins.counterparty.ids,
+            "option": [str(r) for r in range(ins.paths.ok.shape[2])]}
 
 
 def build_model(ins: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None,
@@ -72,26 +76,33 @@ def build_model(ins: Inputs, mode: str = "plan", elastic: dict[str, float] | Non
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     start = time.perf_counter()
-    sizes = {**ins.sizes, "start": len(ins.starts.periods)}
+    sizes = ins.sizes
     m = ModelBuilder(f"dcplan_{ins.portfolio.name}_{mode}", sizes, labels(ins), elastic, slack_scale)
     mining = define_mining(m, ins)
     halls = define_halls(m, ins, mode)
     cloud = define_cloud(m, ins, halls.site_it_ub, mode, integer_racks)
     leases = define_leases(m, ins, mode)
+    markets = define_markets(m, ins, halls.site_it_ub, mode)
     define_hpc_site_link(m, ins, leases, halls.hosts)
-    it = it_in_use(ins, cloud.mw, leases)
-    define_hall_it(m, halls, it)
-    power = define_power(m, ins, mining.mw, it)
-    cooling = define_cooling(m, ins, halls.site_it_ub, it)
-    define_land(m, ins, it, cooling.cdus, halls.modules, mining.mw)
-    define_budget(m, ins, halls.spend + cloud.spend + power.spend + cooling.spend)
-    define_concentration(m, ins, leases.revenue, cloud.revenue, mode)
-    flows = collect_flows(mining.flows, halls.flows, cloud.flows, leases.flows, power.flows, cooling.flows)
+    it, installed, it_pt = it_in_use(ins, cloud.running, cloud.mw, leases, markets.mw)
+    define_hall_it(m, halls, installed)
+    power = define_power(m, ins, mining.mw, it, it_pt)
+    cooling = define_cooling(m, ins, halls.site_it_ub, it, mode)
+    define_land(m, ins, installed, cooling.cdus, halls.modules, mining.mw)
+    define_budget(m, ins, halls.spend + cloud.spend + power.spend + cooling.spend + _path_capex(leases, markets))
+    define_concentration(m, ins, leases.revenue, markets.revenue, cloud.revenue, mode)
+    flows = collect_flows(mining.flows, halls.flows, cloud.flows, leases.flows, markets.flows, power.flows,
+                          cooling.flows)
     problem = m.problem(npv(ins, flows))
     seconds = time.perf_counter() - start
     logger.info("built %s model: %d variables, %d constraints, %d nonzeros in %.2f s", mode, problem.num_cols,
                 problem.num_rows, problem.num_nonzeros, seconds)
-    return Model(ins, mode, m, problem, mining, halls, cloud, leases, power, cooling, flows, seconds)
+    return Model(ins, mode, m, problem, mining, halls, cloud, leases, markets, power, cooling, flows, seconds)
+
+
+def _path_capex(leases: Leases, markets: MarketLeases) -> LinExpr:
+    """[site, period] capex spent on contracts: GPUs of GPU-service contracts, market re-fits."""
+    return -(leases.flows[("capex", "base")] + markets.flows[("capex", "base")])
 
 
 __all__ = ["MODES", "Model", "build_model"]

@@ -1,16 +1,18 @@
 """HPC halls: hall modules in service, the one-time site conversion, hall IT capacity.
 
 Variables (s site, h hall module, t period):
-  halls[s,h,t] in Z+   modules in service; existing_sh <= halls[t] <= halls[t+1]   (hall_build);
-                       halls[s,h,t] = existing_sh before the lead time has passed (m_t < lead_h),
+  halls[s,h,t] in Z+   modules in service; b_sht <= halls[t] <= halls[t+1]   (hall_build), with
+                       b_sht the modules in service at the start and work in progress in service by t;
+                       halls[s,h,t] = b_sht before the lead time has passed (m_t < lead_h),
                        at most ub_sh (land and peak power, see hall_upper_bounds)
   hosts[s,t] in {0,1}  site with no HPC at the start hosts HPC (non-decreasing: hosts_build)
 Constraints:
-  hosts             halls[s,h,t] - existing_sh <= (ub_sht - existing_sh) hosts[s,t]   (per module type)
-  hosts_needs_hall  hosts[s,t] <= sum_h (halls[s,h,t] - existing_sh)   (converted once its first hall serves)
+  hosts             halls[s,h,t] - b_sht <= (ub_sht - b_sht) hosts[s,t]   (per module type)
+  hosts_needs_hall  hosts[s,t] <= sum_h (halls[s,h,t] - b_sht)   (converted once its first hall serves)
   hall_it           sum_r it[s,r,t] <= sum_h it_h halls[s,h,t]   (IT in use: planner.model.tenants.it_in_use)
-Cash flows [s,t]: opex -o_hpc sum_h it_h halls; capex: modules when ordered (a lead time ahead), the
-site conversion cost when the first new hall serves (planner.model.buildout).
+Cash flows [s,t]: opex -o_hpc sum_h it_h halls; capex: modules drawn over their construction, the
+site conversion cost when the first new hall serves, and what is left to pay on work in progress
+(planner.model.buildout). A site with work in progress or halls at the start needs no conversion.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class Halls:
     site_it_ub: np.ndarray  # [S, T] most hall IT MW in service
     it_capacity: LinExpr  # [site, period] sum_h it_h halls
     spend: LinExpr  # [site, period] capex when paid
-    flows: dict[str, LinExpr]
+    flows: dict[tuple[str, str], LinExpr]
 
 
 def peak_it_mw(ins: Inputs) -> np.ndarray:
@@ -63,45 +65,53 @@ def hall_upper_bounds(ins: Inputs) -> np.ndarray:
     return site.existing_halls + np.minimum(by_land, by_power)
 
 
+def schedule(ins: Inputs, mode: str) -> np.ndarray:
+    """[S, H, T] modules in service anyway: at the start, and work in progress by t (not in BAU)."""
+    existing = ins.site.existing_halls.astype(float)[:, :, None]
+    return existing + ins.site.wip_halls * (mode != "bau")
+
+
 def _upper(ins: Inputs, mode: str, elastic: bool) -> tuple[np.ndarray, np.ndarray]:
     """([S, H] most modules, [S, H, T] the bound by period): what exists in BAU and before the lead
     time; in an elastic model (diagnosis) land and power are constraints, not bounds, so the bound
     is what the tenants need."""
-    existing = ins.site.existing_halls.astype(float)
+    base = schedule(ins, mode)
+    existing = base[:, :, -1]
     if mode == "bau":
         ub = existing
     elif elastic:
         ub = existing + np.ceil(ins.tenant.mw.sum() / it_per_hall(ins).min()) + 1
     else:
-        ub = hall_upper_bounds(ins)
-    return ub, np.where(ins.hall.ready[None, :, :], ub[:, :, None], existing[:, :, None])
+        ub = np.maximum(hall_upper_bounds(ins), existing)
+    return ub, np.where(ins.hall.ready[None, :, :], np.maximum(ub[:, :, None], base), base)
 
 
 def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
     """halls[s,h,t] and hosts[s,t] with hall_build, hosts_build, hosts and hosts_needs_hall (module docstring)."""
-    existing = ins.site.existing_halls.astype(float)
+    base = schedule(ins, mode)
     most, upper = _upper(ins, mode, m.elastic is not None)
-    halls = m.var("halls", "site hall period", lower=P(existing, "site hall"), upper=P(upper, "site hall period"),
-                  integer=True)
+    halls = m.var("halls", "site hall period", lower=P(base, "site hall period"),
+                  upper=P(upper, "site hall period"), integer=True)
     monotone(m, "hall_build", halls)
-    new_site = (existing.sum(axis=1) == 0) & (most.sum(axis=1) > 0)
+    new_site = (base[:, :, -1].sum(axis=1) == 0) & (most.sum(axis=1) > 0)
     hosts = m.var("hosts", "site period", upper=1.0, integer=True, where=P(new_site, "site"))
     monotone(m, "hosts_build", hosts)
-    growth = P(existing[:, :, None] - upper, "site hall period")
-    m.constrain("hosts", halls + hosts * growth, "<=", P(existing, "site hall"),
-                where=P(new_site[:, None, None] & (upper > existing[:, :, None]), "site hall period"))
-    m.constrain("hosts_needs_hall", hosts - halls.sum("hall"), "<=", P(-existing.sum(axis=1), "site"),
+    m.constrain("hosts", halls + hosts * P(base - upper, "site hall period"), "<=", P(base, "site hall period"),
+                where=P(new_site[:, None, None] & (upper > base), "site hall period"))
+    m.constrain("hosts_needs_hall", hosts - halls.sum("hall"), "<=", P(-base.sum(axis=1), "site period"),
                 where=P(new_site, "site"))
     it_capacity = (halls * P(ins.hall.it_mw, "hall")).sum("hall")
     grid_share = P(ins.book(ins.op.grid_residual_share), "period")
     hall_share = P(ins.book(ins.hall.residual_share), "hall period")
     cost = P(ins.hall.capex_usd, "hall")
-    spend = (capex_paid(halls, cost, P(ins.hall.ordered, "hall period"), P(existing, "site hall")).sum("hall")
-             + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site")))
-    book = (residual(halls, cost, hall_share, P(existing, "site hall")).sum("hall")
+    base_p = P(base, "site hall period")
+    spend = (capex_paid(halls, cost, ins.hall.draws, base_p, owner="hall").sum("hall")
+             + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site"))
+             + LinExpr.constant(P(ins.site.wip_spend_usd * (mode != "bau"), "site period")))
+    book = (residual(halls, cost, hall_share, base_p).sum("hall")
             + residual(hosts, P(ins.site.conversion_cost_usd, "site"), grid_share))
-    flows = {"opex": it_capacity * P(-ins.op.hpc_opex_usd_per_mw_period, "period"), "capex": -spend,
-             "residual_value": at_last_period(book, ins.T)}
+    flows = {("opex", "base"): it_capacity * P(-ins.op.hpc_opex_usd_per_mw_period, "period"),
+             ("capex", "base"): -spend, ("residual_value", "base"): at_last_period(book, ins.T)}
     site_it_ub = (upper * ins.hall.it_mw[None, :, None]).sum(axis=1)
     return Halls(halls, hosts, upper, site_it_ub, it_capacity, spend, flows)
 

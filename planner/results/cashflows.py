@@ -1,14 +1,12 @@
 """Cash flows recomputed from the decisions and the inputs alone (never from the model).
 
-They are an independent check of the objective the solver maximised. Every stream is
-computed per site and period [S, T], undiscounted, revenues positive and costs negative.
-
-Energy of site s in period t: E = h_t (uptime PUE_m mining + lf sum_r PUE_h,r occupied_r)
-MWh, bought from the contracts in force: each contract's take-or-pay volume is paid anyway
-and used first, the rest from the cheapest headroom (optimal for this cost).
-Capex: hall modules and upgrades when ordered (t - lead), CDUs and GPU racks when installed,
-the site conversion when its first new hall serves. Residual value (finance.residual_value):
-the straight-line share of each asset's cost left at the horizon end, in the last period.
+They are an independent check of the objective the solver maximised. Every flow is computed per
+(stream, risk class) and per site and period [S, T], undiscounted, revenues positive and costs
+negative, by the rules the model's docstrings state (planner.model.*): rent by the MW leased (a
+renewal's at its rate factor) split into the investment-grade-backed share and the rest, opex
+recovered, energy bought and paid back (planner.results.energy), capex drawn over construction,
+what depends on a contract's path (delay, GPU-service purchases, prepayment, resale), market
+leases, the self-operated cloud, and the value after the horizon in the last period.
 """
 
 from __future__ import annotations
@@ -17,139 +15,125 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.model.finance import STREAMS
+from planner.results.capex import capex_by_site, residual_by_site
 from planner.results.decisions import Decisions
+from planner.results.energy import dispatch
+
+Flows = dict[tuple[str, str], np.ndarray]
 
 
-def increments(x: np.ndarray, base: np.ndarray | float = 0.0) -> np.ndarray:
-    """x[..., t] - x[..., t-1] with x[..., -1] = base."""
-    prev = np.concatenate([np.broadcast_to(np.asarray(base, dtype=float), x.shape[:-1])[..., None], x[..., :-1]],
-                          axis=-1)
-    return x - prev
+def _add(flows: Flows, key: tuple[str, str], value: np.ndarray) -> None:
+    flows[key] = flows[key] + value if key in flows else np.array(value, dtype=float)
 
 
-def _pay_at(amount: np.ndarray, ordered: np.ndarray) -> np.ndarray:
-    """[..., T] amount[..., t] moved to period ordered[..., t] along the last axis."""
-    out = np.zeros(amount.shape)
-    index = np.indices(amount.shape)[:-1]
-    np.add.at(out, (*index, np.broadcast_to(ordered, amount.shape)), amount)
-    return out
+def _tenant_flows(ins: Inputs, d: Decisions, k: int, flows: Flows, zeros: np.ndarray) -> None:
+    """Rent, recovery, GPU-service opex, path cash and value after the horizon of tenant k."""
+    ten, paths, cash = ins.tenant, ins.paths, ins.cash
+    path = d.path(ins, k)
+    if path is None:
+        return
+    j, r = path
+    sites, lease = ten.sites(k), d.lease_mw[k]
+    base, ren = paths.base_mw[k, j, r], paths.renewal_mw[k, j, r]
+    share = np.divide(ren, base + ren, out=np.zeros_like(ren), where=(base + ren) > 0)
+    rent = zeros.copy()
+    rent[sites] = ten.lease_rev_usd_per_mw[k, sites] * lease * (1 - share + ten.renewal_factor[k] * share)
+    stream = "gpu_service_revenue" if ten.gpu_service[k] else "lease_revenue"
+    _add(flows, (stream, "investment_grade"), rent * ten.ig_share[k])
+    _add(flows, (stream, "contracted"), rent * (1 - ten.ig_share[k]))
+    mw = zeros.copy()
+    mw[sites] = lease
+    _add(flows, ("opex_recovery", "base"), mw * ten.opex_recovery_usd_per_mw_period[k][None, :])
+    if ten.gpu_service[k]:
+        gross = rent / max(1e-12, 1.0 - ten.prepayment_share[k])
+        _add(flows, ("opex", "base"), -(mw * ins.op.cloud_opex_usd_per_mw_period[None, :]
+                                        + ins.op.cloud_opex_share * gross))
+    at = zeros.copy()
+    for key, values, sign in ((("delay_penalty", "base"), cash.delay, -1.0), (("capex", "base"), cash.gpu_capex, -1.0),
+                              (("gpu_resale", "base"), cash.gpu_resale, 1.0)):
+        at[:] = 0.0
+        at[cash.site[k]] = sign * values[k, j, r]
+        _add(flows, key, at)
+    for risk, part in (("investment_grade", ten.ig_share[k]), ("contracted", 1 - ten.ig_share[k])):
+        at[:] = 0.0
+        at[cash.site[k]] = cash.prepayment[k, j, r] * part
+        _add(flows, ("prepayment", risk), at)
+    value = zeros.copy()
+    value[sites, -1] = lease.max(axis=1) * ins.terminal.tenant[k, sites, j, r] / ins.fin.factor("base")[-1]
+    _add(flows, ("terminal_value", "base"), value)
 
 
-def _hosts(ins: Inputs, d: Decisions) -> np.ndarray:
-    """[S, T] 1 from the period a site with no HPC at the start has its first new hall."""
-    existing = ins.site.existing_halls.sum(axis=1)
-    hosts = ((d.halls.sum(axis=1) - existing[:, None]) > 0.5) & (existing == 0)[:, None]
-    return np.maximum.accumulate(hosts.astype(float), axis=1)
+def _market_flows(ins: Inputs, d: Decisions, flows: Flows, zeros: np.ndarray) -> None:
+    """Rent, recovery, re-fit capex and value after the horizon of market leases."""
+    mk = ins.market
+    new, occupied, paying = d.market_signed(ins), d.market_mw(ins), d.market_mw(ins, paying=True)
+    _add(flows, ("lease_revenue", "contracted"), (paying * mk.rent_usd_per_mw[:, None, :]).sum(axis=0) + zeros)
+    _add(flows, ("opex_recovery", "base"), (occupied * mk.opex_recovery_usd_per_mw_period[:, None, :]).sum(axis=0)
+         + zeros)
+    _add(flows, ("capex", "base"), -(new * mk.refit_usd_per_mw[:, None, None]).sum(axis=0) + zeros)
+    value = zeros.copy()
+    value[:, -1] = (new * ins.terminal.market).sum(axis=(0, 2)) / ins.fin.factor("base")[-1]
+    _add(flows, ("terminal_value", "base"), value)
 
 
-def _by_site(values: np.ndarray, site: np.ndarray, S: int) -> np.ndarray:
-    """[S, T] sums of rows [n, T] by their site."""
-    out = np.zeros((S, values.shape[-1]))
-    np.add.at(out, site, values)
-    return out
-
-
-def capex_items(ins: Inputs, d: Decisions) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Asset -> ([S, T] cost added in service in t, [S, T] its residual share at the horizon end)."""
-    S, T = ins.S, ins.T
-    halls = increments(d.halls, ins.site.existing_halls) * ins.hall.capex_usd[None, :, None]
-    cdus = increments(d.cdus, ins.site.existing_cdus) * ins.cdu.capex_usd[None, :, None]
-    racks = d.gpu_racks * ins.rack.capex_usd[None, :, None]
-    upgrades = increments(d.upgrades.astype(float)) * ins.upgrade.capex_usd[:, None]
-    grid_share = ins.book(ins.op.grid_residual_share)
-    return {
-        "halls": (halls, ins.book(ins.hall.residual_share)[None]),
-        "cdus": (cdus, ins.book(ins.cdu.residual_share)[None]),
-        "gpu_racks": (racks, ins.book(ins.rack.residual_share)[None]),
-        "upgrades": (upgrades, np.broadcast_to(grid_share, (len(ins.upgrade.ids), T))),
-        "conversion": (increments(_hosts(ins, d)) * ins.site.conversion_cost_usd[:, None],
-                       np.broadcast_to(grid_share, (S, T))),
-    }
-
-
-def capex_by_site(ins: Inputs, d: Decisions) -> np.ndarray:
-    """[S, T] capex in the period it is paid (see the module docstring)."""
-    items = capex_items(ins, d)
-    out = _pay_at(items["halls"][0], ins.hall.ordered[None]).sum(axis=1)
-    out += _by_site(_pay_at(items["upgrades"][0], ins.upgrade.ordered), ins.upgrade.site, ins.S)
-    out += items["cdus"][0].sum(axis=1) + items["gpu_racks"][0].sum(axis=1) + items["conversion"][0]
-    return out
-
-
-def capex_by_period(ins: Inputs, d: Decisions) -> np.ndarray:
-    """[T] capex in the period it is paid, the whole portfolio."""
-    return capex_by_site(ins, d).sum(axis=0)
-
-
-def residual_by_site(ins: Inputs, d: Decisions) -> np.ndarray:
-    """[S] straight-line residual value at the horizon end of what the plan built or bought."""
-    value = {name: (cost * share).sum(axis=-1) for name, (cost, share) in capex_items(ins, d).items()}
-    out = value["halls"].sum(axis=1) + value["cdus"].sum(axis=1) + value["gpu_racks"].sum(axis=1) + value["conversion"]
-    np.add.at(out, ins.upgrade.site, value["upgrades"])
-    return out
-
-
-def energy_cost_by_site(ins: Inputs, d: Decisions) -> np.ndarray:
-    """[S, T] cost of energy bought: take-or-pay volumes first, then cheapest headroom."""
-    site, con = ins.site, ins.contract
-    occ = d.occupied_mw(ins)
-    avg_mw = ins.op.mining_uptime * site.pue_mining[:, None] * d.mining_mw + ins.op.hpc_load_factor * (
-        site.pue_hpc[:, :, None] * occ).sum(axis=1)
-    cost = np.zeros((ins.S, ins.T))
-    for s in range(ins.S):
-        mine = np.flatnonzero(con.site == s)
-        for t in range(ins.T):
-            mw, price = con.mw[mine, t], con.price[mine, t]
-            floor = con.take_or_pay[mine] * mw
-            rest = max(0.0, avg_mw[s, t] - floor.sum())
-            paid = floor.copy()
-            for i in np.argsort(price, kind="stable"):
-                take = min(rest, mw[i] - floor[i])
-                paid[i] += take
-                rest -= take
-            paid[np.argmax(mw) if len(mw) else 0] += rest  # overdraw (infeasible plan) still costed
-            cost[s, t] = float((paid * price).sum() * ins.time.hours[t])
-    return cost
-
-
-def _lease_streams(ins: Inputs, d: Decisions) -> tuple[np.ndarray, np.ndarray]:
-    """([S, T] lease revenue, [S, T] pass-through energy paid by tenants)."""
-    ten, site = ins.tenant, ins.site
-    revenue, through = np.zeros((ins.S, ins.T)), np.zeros((ins.S, ins.T))
+def _pass_through_it(ins: Inputs, d: Decisions) -> np.ndarray:
+    """[S, R, T] IT MW whose tenants pay their energy."""
+    out = np.zeros((ins.S, len(ins.rack.ids), ins.T))
     for k, lease in enumerate(d.lease_mw):
-        sites = ten.sites(k)
-        revenue[sites] += ten.lease_rev_usd_per_mw[k, sites] * lease
-        if ten.pass_through[k]:
-            energy = ins.time.hours[None, :] * ins.op.hpc_load_factor * site.pue_hpc[sites, ten.rack[k]][:, None] * lease
-            through[sites] += site.price[sites] * energy
-    return revenue, through
+        if ins.tenant.pass_through[k]:
+            out[ins.tenant.sites(k), ins.tenant.rack[k], :] += lease
+    market = d.market_mw(ins)
+    for m in range(ins.market.M):
+        if ins.market.pass_through[m]:
+            out[:, ins.market.rack[m], :] += market[m]
+    return out
+
+
+def _site_flows(ins: Inputs, d: Decisions, flows: Flows) -> None:
+    """Mining, cloud, hall opex, energy, coincident peak, capex and book value."""
+    site, op = ins.site, ins.op
+    cloud = d.cloud_used_mw(ins)
+    cloud_rev = (ins.rack.cloud_rev_usd_per_mw[None, :, :] * cloud).sum(axis=1)
+    pt_it = _pass_through_it(ins, d)
+    load = op.hpc_load_factor * site.pue_hpc[:, :, None]
+    landlord_it = (load * (d.occupied_mw(ins) - pt_it)).sum(axis=1)
+    energy = dispatch(ins, op.mining_uptime * site.pue_mining[:, None] * d.mining_mw + landlord_it,
+                      (load * pt_it).sum(axis=1))
+    hall_it = (d.halls * ins.hall.it_mw[None, :, None]).sum(axis=1)
+    residual = np.zeros((ins.S, ins.T))
+    residual[:, -1] = residual_by_site(ins, d)
+    for key, value in ((("mining_revenue", "mining"), site.mining_rev_usd_per_mw * d.mining_mw),
+                       (("demand_response_credit", "mining"), site.dr_usd_per_mw_period * d.mining_mw),
+                       (("cloud_revenue", "cloud"), cloud_rev),
+                       (("opex", "base"), -(op.mining_opex_usd_per_mw_period * d.mining_mw
+                                            + op.hpc_opex_usd_per_mw_period * hall_it
+                                            + op.cloud_opex_usd_per_mw_period * cloud.sum(axis=1)
+                                            + op.cloud_opex_share * cloud_rev)),
+                       (("energy_cost", "base"), -energy.cost), (("power_pass_through", "base"), energy.pass_through),
+                       (("energy_resale", "base"), energy.resale),
+                       (("coincident_peak_cost", "base"), -site.cp_usd_per_mw_period * landlord_it),
+                       (("capex", "base"), -capex_by_site(ins, d)), (("residual_value", "base"), residual)):
+        _add(flows, key, value)
+
+
+def flows_by_class(ins: Inputs, d: Decisions) -> Flows:
+    """(stream, risk class) -> [S, T] undiscounted cash flow (module docstring)."""
+    flows: Flows = {}
+    zeros = np.zeros((ins.S, ins.T))
+    _site_flows(ins, d, flows)
+    for k in range(ins.tenant.K):
+        _tenant_flows(ins, d, k, flows, zeros)
+    _market_flows(ins, d, flows, zeros)
+    return flows
 
 
 def cash_flows_by_site(ins: Inputs, d: Decisions) -> dict[str, np.ndarray]:
-    """Stream -> [S, T] undiscounted cash flow (revenues positive, costs negative)."""
-    site, op = ins.site, ins.op
-    occ = d.occupied_mw(ins)
-    cloud = d.cloud_mw(ins)
-    lease, through = _lease_streams(ins, d)
-    firm_mw = op.hpc_load_factor * (site.pue_hpc[:, :, None] * occ).sum(axis=1)
-    hall_it = (d.halls * ins.hall.it_mw[None, :, None]).sum(axis=1)
-    opex = (op.mining_opex_usd_per_mw_period * d.mining_mw + op.hpc_opex_usd_per_mw_period * hall_it
-            + op.cloud_opex_usd_per_mw_period * cloud.sum(axis=1))
-    residual = np.zeros((ins.S, ins.T))
-    residual[:, -1] = residual_by_site(ins, d)
-    flows = {
-        "mining_revenue": site.mining_rev_usd_per_mw * d.mining_mw,
-        "demand_response_credit": site.dr_usd_per_mw_period * d.mining_mw,
-        "lease_revenue": lease,
-        "power_pass_through": through,
-        "cloud_revenue": (ins.rack.cloud_rev_usd_per_mw[None, :, :] * cloud).sum(axis=1),
-        "energy_cost": -energy_cost_by_site(ins, d),
-        "coincident_peak_cost": -site.cp_usd_per_mw_period * firm_mw,
-        "opex": -opex,
-        "capex": -capex_by_site(ins, d),
-        "residual_value": residual,
-    }
-    return flows
+    """Stream -> [S, T] undiscounted cash flow, every risk class together."""
+    by_class = flows_by_class(ins, d)
+    out = {s: np.zeros((ins.S, ins.T)) for s in STREAMS}
+    for (stream, _), value in by_class.items():
+        out[stream] += value
+    return out
 
 
 def cash_flows(ins: Inputs, d: Decisions) -> dict[str, np.ndarray]:
@@ -157,9 +141,15 @@ def cash_flows(ins: Inputs, d: Decisions) -> dict[str, np.ndarray]:
     return {name: flow.sum(axis=0) for name, flow in cash_flows_by_site(ins, d).items()}
 
 
-def npv(ins: Inputs, flows: dict[str, np.ndarray]) -> float:
-    """sum over streams and periods of d_t flow_t."""
-    return float(sum((flows[s] * ins.time.discount).sum() for s in STREAMS))
+def npv_of(ins: Inputs, by_class: Flows, exclude: tuple[str, ...] = ()) -> float:
+    """sum over streams (but `exclude`) and risk classes of d_class,t flow[s,t]."""
+    return float(sum((value * ins.fin.factor(risk)[None, :]).sum() for (stream, risk), value in by_class.items()
+                     if stream not in exclude))
+
+
+def npv(ins: Inputs, d: Decisions, exclude: tuple[str, ...] = ()) -> float:
+    """NPV of a plan's decisions (risk-class discounting)."""
+    return npv_of(ins, flows_by_class(ins, d), exclude)
 
 
 def irr(net: np.ndarray, years: np.ndarray) -> float | None:

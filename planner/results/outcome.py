@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from planner.inputs import Inputs
-from planner.results.cashflows import cash_flows, npv
+from planner.model.finance import STREAMS
+from planner.results.cashflows import Flows, flows_by_class, npv_of
 from planner.results.decisions import Decisions
 from planner.results.kpis import kpis
 from planner.results.tables import cash_flow_table, procurement, site_period, tenants
@@ -35,14 +36,22 @@ class Plan:
     build_seconds: float = 0.0
 
     @cached_property
+    def flows_by_class(self) -> Flows:
+        """(stream, risk class) -> [S, T] undiscounted cash flow."""
+        return flows_by_class(self.inputs, self.decisions)
+
+    @cached_property
     def cash_flows(self) -> dict[str, np.ndarray]:
         """Stream -> [T] undiscounted cash flow."""
-        return cash_flows(self.inputs, self.decisions)
+        out = {s: np.zeros(self.inputs.T) for s in STREAMS}
+        for (stream, _), value in self.flows_by_class.items():
+            out[stream] += value.sum(axis=0)
+        return out
 
     @property
     def npv_usd(self) -> float:
-        """NPV of the plan, recomputed from its cash flows."""
-        return npv(self.inputs, self.cash_flows)
+        """NPV of the plan, recomputed from its cash flows (discounted by risk class)."""
+        return npv_of(self.inputs, self.flows_by_class)
 
     @property
     def status(self) -> str:
@@ -59,7 +68,7 @@ class Plan:
 
     def kpis(self) -> dict[str, Any]:
         """NPV, IRR, payback, HPC shares, concentration, end state, capex (planner.results.kpis)."""
-        return kpis(self.inputs, self.decisions, self.cash_flows, self.bau_npv_usd)
+        return kpis(self.inputs, self.decisions, self.flows_by_class, self.bau_npv_usd)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """site_period, tenants, cash_flows, procurement."""

@@ -11,7 +11,7 @@ import pandas as pd
 from planner.inputs import Inputs
 from planner.inputs.power import contracted_mw
 from planner.model.finance import STREAMS
-from planner.results.cashflows import increments
+from planner.results.capex import increments
 from planner.results.decisions import Decisions
 
 
@@ -21,14 +21,18 @@ def site_period(ins: Inputs, d: Decisions) -> pd.DataFrame:
     occ = d.occupied_mw(ins)
     grid = np.repeat(site.interconnect_mw[:, None], T, axis=1).astype(float)
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw[:, None] * d.upgrades)
-    floor = (ins.rack.m2_per_mw[None, :, None] * occ).sum(axis=1) + (ins.cdu.m2[None, :, None] * d.cdus).sum(axis=1)
+    installed = d.installed_mw(ins)
+    floor = (ins.rack.m2_per_mw[None, :, None] * installed).sum(axis=1) + (ins.cdu.m2[None, :, None] * d.cdus).sum(
+        axis=1)
     columns = {
         "site_id": np.repeat(site.ids, T),
         "period": np.tile(ins.time.labels, S),
         "mining_mw": d.mining_mw,
         "hpc_it_mw": occ.sum(axis=1),
         "leased_mw": d.leased_mw(ins).sum(axis=0),
-        "cloud_mw": d.cloud_mw(ins).sum(axis=1),
+        "cloud_mw": d.cloud_used_mw(ins).sum(axis=1),
+        "cloud_idle_mw": (d.cloud_mw(ins) - d.cloud_used_mw(ins)).sum(axis=1),
+        "market_mw": d.market_mw(ins).sum(axis=0),
         "occupied_mw": occ.sum(axis=1),
         "gross_mw": site.pue_mining[:, None] * d.mining_mw + (site.pue_hpc[:, :, None] * occ).sum(axis=1),
         "contracted_mw": contracted_mw(ins.contract, S),

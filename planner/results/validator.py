@@ -17,7 +17,8 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.inputs.power import contracted_mw
-from planner.results.cashflows import capex_by_period
+from planner.results.capex import capex_by_period, hall_schedule
+from planner.results.cashflows import flows_by_class
 from planner.results.decisions import Decisions
 
 TOL_MW = 1e-5
@@ -97,36 +98,59 @@ def build_order(ins: Inputs, d: Decisions) -> list[Violation]:
     """Halls, CDUs and upgrades never go out of service, never below what exists, and enter
     service only after their lead time."""
     out = []
-    for name, x, base in (("halls", d.halls, ins.site.existing_halls), ("cdus", d.cdus, ins.site.existing_cdus)):
-        if (x[..., 0] < base - TOL_MW).any() or (np.diff(x, axis=-1) < -TOL_MW).any():
-            out.append(Violation("irreversibility", f"{name} decrease over time or fall below what exists"))
-    if (np.diff(d.upgrades, axis=-1) < 0).any():
-        out.append(Violation("irreversibility", "an interconnect upgrade goes out of service"))
+    cdu_base = ins.site.existing_cdus[:, :, None] + ins.site.wip_cdus
+    for name, x, base in (("halls", d.halls, hall_schedule(ins)), ("cdus", d.cdus, cdu_base)):
+        if (x < base - TOL_MW).any() or (np.diff(x, axis=-1) < -TOL_MW).any():
+            out.append(Violation("irreversibility", f"{name} decrease over time or fall below what exists or is "
+                                 "under construction"))
+    if (np.diff(d.upgrades, axis=-1) < 0).any() or (d.upgrades < ins.upgrade.committed).any():
+        out.append(Violation("irreversibility", "an interconnect upgrade goes out of service or misses its date"))
     labels = ins.time.labels
     for u, uid in enumerate(ins.upgrade.ids):
-        early = np.flatnonzero((d.upgrades[u] > 0) & (ins.time.first_month < ins.upgrade.lead_months[u]))
+        early = np.flatnonzero((d.upgrades[u] > 0) & ~ins.upgrade.ready[u])
         if len(early):
             out.append(Violation("lead_time", f"upgrade {uid} in service before its lead time of "
                                  f"{ins.upgrade.lead_months[u]:g} months", ins.site.ids[ins.upgrade.site[u]],
                                  labels[early[0]]))
     for h, hid in enumerate(ins.hall.ids):
-        early = (d.halls[:, h, :] > ins.site.existing_halls[:, h, None]) & ~ins.hall.ready[h][None, :]
+        early = (d.halls[:, h, :] > hall_schedule(ins)[:, h, :]) & ~ins.hall.ready[h][None, :]
         for s, tt in zip(*np.nonzero(early)):
             out.append(Violation("lead_time", f"hall {hid} in service before its lead time", ins.site.ids[s],
                                  labels[tt]))
     return out
 
 
-@check("power_contract", "interconnect", "cloud_market")
+@check("cloud_market", "cloud_in_use", "market_cap")
+def markets(ins: Inputs, d: Decisions) -> list[Violation]:
+    """Self-operated IT within the racks owned and within the GPU-cloud markets (all operators, each
+    operator's); market leases within each market's demand."""
+    out = []
+    used = d.cloud_used_mw(ins)
+    for s, r, t in zip(*np.nonzero(used > d.cloud_mw(ins) + TOL_MW)):
+        out.append(Violation("cloud_in_use", f"{used[s, r, t]:.3f} MW of {ins.rack.ids[r]} in use, more than owned",
+                             ins.site.ids[s], ins.time.labels[t]))
+    cloud = used.sum(axis=1)  # [S, T]
+    if ins.op.cloud_max_it_mw is not None:
+        for t in np.flatnonzero(cloud.sum(axis=0) > ins.op.cloud_max_it_mw + TOL_MW):
+            out.append(Violation("cloud_market", f"self-operated IT {cloud.sum(axis=0)[t]:.3f} MW exceeds the GPU-cloud "
+                                 f"market {ins.op.cloud_max_it_mw[t]:g} MW", period=ins.time.labels[t]))
+    by_operator = np.zeros((len(ins.operator.ids), ins.T))
+    np.add.at(by_operator, ins.site.operator, cloud)
+    for o, t in zip(*np.nonzero(by_operator > ins.operator.cloud_max_it_mw[:, None] + TOL_MW)):
+        out.append(Violation("cloud_market", f"{ins.operator.ids[o]} sells {by_operator[o, t]:.3f} MW of GPU cloud, "
+                             f"its market is {ins.operator.cloud_max_it_mw[o]:g} MW", period=ins.time.labels[t]))
+    leased = d.market_mw(ins).sum(axis=1)  # [M, T]
+    for m, t in zip(*np.nonzero(leased > ins.market.max_it_mw[:, None] + TOL_MW)):
+        out.append(Violation("market_cap", f"{leased[m, t]:.3f} MW leased to market {ins.market.ids[m]}, its demand is "
+                             f"{ins.market.max_it_mw[m]:g} MW", period=ins.time.labels[t]))
+    return out
+
+
+@check("power_contract", "interconnect")
 def power(ins: Inputs, d: Decisions) -> list[Violation]:
-    """Gross load within contracted MW and interconnect (with upgrades in service); the cloud market."""
+    """Gross load within contracted MW and interconnect (with upgrades in service)."""
     site = ins.site
     out = []
-    if ins.op.cloud_max_it_mw is not None:
-        cloud = d.cloud_mw(ins).sum(axis=(0, 1))
-        for t in np.flatnonzero(cloud > ins.op.cloud_max_it_mw + TOL_MW):
-            out.append(Violation("cloud_market", f"self-operated IT {cloud[t]:.3f} MW exceeds the GPU-cloud market "
-                                 f"{ins.op.cloud_max_it_mw[t]:g} MW", period=ins.time.labels[t]))
     gross = site.pue_mining[:, None] * d.mining_mw + (site.pue_hpc[:, :, None] * d.occupied_mw(ins)).sum(axis=1)
     grid = np.repeat(site.interconnect_mw[:, None], ins.T, axis=1).astype(float)
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw[:, None] * d.upgrades)
@@ -141,6 +165,7 @@ def mining(ins: Inputs, d: Decisions) -> list[Violation]:
     site, hall = ins.site, ins.hall
     conv = hall.conversion
     converted = (hall.m2[None, conv, None] * (d.halls[:, conv, :] - site.existing_halls[:, conv, None])).sum(axis=1)
+    # (halls under construction at the start count as converted when they enter service)
     housed = site.housed_mining_mw[:, None] - site.mining_mw_per_m2[:, None] * converted
     return (_over(ins, "mining_fleet", d.mining_mw, site.fleet_mw[:, None], "mining load", "MW")
             + _over(ins, "mining_housing", d.mining_mw, housed, "mining load", "MW"))
@@ -148,9 +173,10 @@ def mining(ins: Inputs, d: Decisions) -> list[Violation]:
 
 @check("hall_it", "hall_floor", "land_buildings", "land_buildable")
 def land(ins: Inputs, d: Decisions) -> list[Violation]:
-    """Racks in halls (IT and floor), halls in the mining buildings and on the buildable land."""
+    """Racks in halls (IT and floor, idle self-operated racks too), halls in the mining buildings and on
+    the buildable land."""
     site, hall = ins.site, ins.hall
-    it = d.occupied_mw(ins)
+    it = d.installed_mw(ins)
     conv = hall.conversion
     floor = (ins.rack.m2_per_mw[None, :, None] * it).sum(axis=1) + (ins.cdu.m2[None, :, None] * d.cdus).sum(axis=1)
     built_conv = (hall.m2[None, conv] * site.existing_halls[:, conv]).sum(axis=1)
@@ -194,9 +220,12 @@ def _tenant(ins: Inputs, d: Decisions, k: int) -> list[Violation]:
     out = []
     if start not in set(ten.starts(k, ins.T).tolist()):
         out.append(Violation("tenant_window", f"start period {start} outside the start window", tenant=tid))
-    share = ten.active(k, start, ins.time)
-    active = share > 0
-    served, want = lease.sum(axis=0), ten.mw[k] * share
+    want = ten.active(k, start, ins.time, d.renewals(k))
+    active = want > 0
+    served = lease.sum(axis=0)
+    if d.renewals(k) > ten.renewal_options[k]:
+        out.append(Violation("tenant_window", f"{d.renewals(k)} renewals taken, {ten.renewal_options[k]} offered",
+                             tenant=tid))
     for t in np.flatnonzero(np.abs(served - want) > TOL_MW + TOL_REL * ten.mw[k]):
         out.append(Violation("tenant_delivery", f"served {served[t]:.4f} MW, contract says {want[t]:.4f} MW",
                              tenant=tid, period=ins.time.labels[t], excess=float(want[t] - served[t])))
@@ -210,7 +239,7 @@ def _tenant(ins: Inputs, d: Decisions, k: int) -> list[Violation]:
         if blocks[j] < ten.min_block_mw[k] - TOL_MW:
             out.append(Violation("tenant_min_block", f"block {blocks[j]:.3f} MW below the minimum "
                                  f"{ten.min_block_mw[k]:g} MW", site=site, tenant=tid))
-        full = share >= 1.0 - 1e-9
+        full = want >= ten.mw[k] * (1.0 - 1e-9)
         if full.any() and np.ptp(lease[j, full]) > TOL_MW:
             out.append(Violation("tenant_block", "block size changes during the term", site=site, tenant=tid))
     return out
@@ -227,9 +256,32 @@ def finance(ins: Inputs, d: Decisions) -> list[Violation]:
             out.append(Violation("budget", f"capex {capex[t]:,.0f} USD exceeds the budget {budget:,.0f} USD",
                                  period=ins.time.labels[t]))
     if cap is not None:
-        rev = (ins.tenant.lease_rev_usd_per_mw * d.leased_mw(ins)).sum(axis=(1, 2))
-        total = rev.sum() + (ins.rack.cloud_rev_usd_per_mw[None] * d.cloud_mw(ins)).sum()
-        for k in np.flatnonzero(rev > cap * total * (1 + TOL_REL) + 1.0):
-            out.append(Violation("concentration", f"{rev[k] / total:.1%} of HPC revenue, cap {cap:.0%}",
-                                 tenant=ins.tenant.ids[k]))
+        rev, total = counterparty_revenue(ins, d)
+        for c in np.flatnonzero(rev > cap * total * (1 + TOL_REL) + 1.0):
+            out.append(Violation("concentration", f"{ins.counterparty.ids[c]}: {rev[c] / total:.1%} of HPC revenue, "
+                                 f"cap {cap:.0%}", tenant=ins.counterparty.ids[c]))
     return out
+
+
+def counterparty_revenue(ins: Inputs, d: Decisions) -> tuple[np.ndarray, float]:
+    """([counterparty] undiscounted contract revenue, all HPC revenue: contracts, market leases, cloud)."""
+    rev = np.zeros(len(ins.counterparty.ids))
+    for k in range(ins.tenant.K):
+        rev[ins.tenant.counterparty[k]] += tenant_rent(ins, d, k)
+    flows = flows_by_class(ins, d)
+    market = float((d.market_mw(ins, paying=True) * ins.market.rent_usd_per_mw[:, None, :]).sum())
+    cloud = float(flows[("cloud_revenue", "cloud")].sum())
+    return rev, float(rev.sum() + market + cloud)
+
+
+def tenant_rent(ins: Inputs, d: Decisions, k: int) -> float:
+    """Undiscounted rent of tenant k, a renewal's at its rate factor."""
+    ten, paths = ins.tenant, ins.paths
+    path = d.path(ins, k)
+    if path is None:
+        return 0.0
+    base, ren = paths.base_mw[k, path[0], path[1]], paths.renewal_mw[k, path[0], path[1]]
+    share = np.divide(ren, base + ren, out=np.zeros_like(ren), where=(base + ren) > 0)
+    sites = ten.sites(k)
+    return float((ten.lease_rev_usd_per_mw[k, sites] * d.lease_mw[k] * (1 - share + ten.renewal_factor[k] * share))
+                 .sum())

@@ -19,8 +19,7 @@ from planner.describe.loading import Portfolio
 from planner.inputs import Inputs, prepare
 from planner.model import Model, build_model
 from planner.model.algebra import P
-from planner.model.finance import STREAMS
-from planner.results.cashflows import cash_flows, cash_flows_by_site, npv
+from planner.results.cashflows import flows_by_class, npv, npv_of
 from planner.results.decisions import Decisions, extract, whole_racks
 from planner.results.outcome import Plan
 from planner.results.validator import validate
@@ -61,8 +60,10 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     relaxed = extract(model, result.x)
     tol_usd = max(1.0, FEASIBILITY_TOL * float(np.abs(model.problem.cost).sum()))
     check_objective(model, result, relaxed, tol_usd)
-    decisions = whole_racks(relaxed)
-    if not decomposed and np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0) > 1e-6:
+    decisions = whole_racks(relaxed, ins)
+    fractional = max(np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0),
+                     np.abs(relaxed.cloud_used_mw(ins) - decisions.cloud_used_mw(ins)).max(initial=0.0))
+    if not decomposed and fractional > 1e-6:
         _say(progress, "whole racks")
         decisions = whole_rack_step(model, result.x, decisions, opts, deadline)
     _say(progress, "validate")
@@ -91,7 +92,7 @@ def _first_solve(model: Model, opts: PlanOptions, deadline: float | None, method
 
 def _solve_facts(ins: Inputs, d: Decisions, result: SolveResult, gap: float, tol_usd: float) -> dict:
     """Status, objective (of the plan written), bound and gap, honest about the whole-rack step."""
-    plan_npv = npv(ins, cash_flows(ins, d))
+    plan_npv = npv(ins, d)
     bound, status = result.bound, result.status
     if bound is not None and bound < plan_npv - tol_usd:
         logger.warning("solver bound %s is below the NPV %s of a valid plan: bound unknown", bound, plan_npv)
@@ -124,7 +125,7 @@ def business_as_usual(ins: Inputs, opts: PlanOptions) -> float:
                            label="bau")
     if not result.has_solution or result.x is None:
         raise PlanningError(result.status, f"business-as-usual case did not solve: {result.message}", result)
-    return npv(ins, cash_flows(ins, extract(model, result.x)))
+    return npv(ins, extract(model, result.x))
 
 
 def check_objective(model: Model, result: SolveResult, d: Decisions, tol_usd: float) -> None:
@@ -132,18 +133,18 @@ def check_objective(model: Model, result: SolveResult, d: Decisions, tol_usd: fl
     OBJECTIVE_RTOL, or `tol_usd` for the solver's feasibility tolerance); when it does not, say
     which streams disagree."""
     ins = model.inputs
-    flows = cash_flows_by_site(ins, d)
-    recomputed = npv(ins, {k: v.sum(axis=0) for k, v in flows.items()})
+    flows = flows_by_class(ins, d)
+    recomputed = npv_of(ins, flows)
     if result.objective is None or math.isclose(recomputed, result.objective, rel_tol=OBJECTIVE_RTOL, abs_tol=tol_usd):
         return
     x = result.x if result.x is not None else np.zeros(model.problem.num_cols)
-    discount = P(ins.time.discount, "period")
     off = []
-    for stream in STREAMS:
-        mine = float((flows[stream].sum(axis=0) * ins.time.discount).sum())
-        theirs = float((model.flows[stream] * discount).sum().evaluate(x)) if stream in model.flows else 0.0
+    for key in sorted(set(flows) | set(model.flows)):
+        discount = ins.fin.factor(key[1])
+        mine = float((flows[key].sum(axis=0) * discount).sum()) if key in flows else 0.0
+        theirs = float((model.flows[key] * P(discount, "period")).sum().evaluate(x)) if key in model.flows else 0.0
         if not math.isclose(mine, theirs, rel_tol=OBJECTIVE_RTOL, abs_tol=tol_usd):
-            off.append(f"{stream}: model {theirs:,.2f}, recomputed {mine:,.2f}")
+            off.append(f"{key[0]} ({key[1]}): model {theirs:,.2f}, recomputed {mine:,.2f}")
     raise AssertionError(f"model objective {result.objective:,.2f} differs from the NPV recomputed from the plan "
                          f"{recomputed:,.2f}: the model and the cash flows disagree ({'; '.join(off) or 'no stream'})")
 

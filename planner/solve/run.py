@@ -60,13 +60,24 @@ def start_vector(model: Model, d: Decisions) -> np.ndarray:
     """A MIP start (one value per column, NaN where not given) from the decisions of a plan."""
     x = np.full(model.problem.num_cols, np.nan)
     ins = model.inputs
+    paths = ins.paths
     chosen = np.zeros(model.leases.start.shape)
-    for k, tau in enumerate(d.tenant_start):
-        if tau is not None:
-            chosen[k, model.leases.grid.periods == tau] = 1.0
+    total = d.leased_mw(ins)
+    base, renewal = np.zeros(total.shape), np.zeros(total.shape)
+    for k in range(ins.tenant.K):
+        path = d.path(ins, k)
+        if path is None:
+            continue
+        j, r = path
+        chosen[k, j, r] = 1.0
+        b, n = paths.base_mw[k, j, r], paths.renewal_mw[k, j, r]
+        share = np.divide(n, b + n, out=np.zeros_like(n), where=(b + n) > 0)
+        base[k], renewal[k] = total[k] * (1 - share), total[k] * share
     pairs = ((model.mining.mw, d.mining_mw), (model.halls.modules, d.halls), (model.cloud.bought, d.gpu_racks),
-             (model.cloud.mw, d.cloud_mw(ins)), (model.cooling.cdus, d.cdus), (model.power.upgrade, d.upgrades),
-             (model.leases.start, chosen), (model.leases.lease, d.leased_mw(ins)))
+             (model.cloud.mw, d.cloud_mw(ins)), (model.cloud.in_use, d.cloud_used_mw(ins) / ins.rack.mw[None, :, None]),
+             (model.cooling.cdus, d.cdus), (model.power.upgrade, d.upgrades), (model.leases.start, chosen),
+             (model.leases.lease, base), (model.leases.renewal, renewal), (model.markets.new, d.market_signed(ins)),
+             (model.markets.mw, d.market_mw(ins)), (model.markets.rent, d.market_mw(ins, paying=True)))
     for var, values in pairs:
         exists = var.exists
         x[var.index[exists]] = np.asarray(values, dtype=float)[exists]

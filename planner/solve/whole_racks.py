@@ -17,7 +17,7 @@ import logging
 import numpy as np
 
 from planner.model import Model, build_model
-from planner.results.cashflows import cash_flows, npv
+from planner.results.cashflows import npv
 from planner.results.decisions import Decisions, extract, whole_racks
 from planner.solve.run import PlanOptions, solve_problem, start_vector
 
@@ -41,7 +41,7 @@ def whole_rack_step(model: Model, x: np.ndarray, floored: Decisions, opts: PlanO
     ins = model.inputs
     step = build_model(ins, "plan", integer_racks=True)
     problem = step.problem
-    if len(model.cloud.bought.columns()) > INTEGER_RACK_LIMIT:
+    if len(model.cloud.bought.columns()) + len(model.cloud.in_use.columns()) > 2 * INTEGER_RACK_LIMIT:
         fixed = first_stage_columns(step)
         lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
         lower[fixed] = upper[fixed] = np.rint(x[fixed])
@@ -50,6 +50,6 @@ def whole_rack_step(model: Model, x: np.ndarray, floored: Decisions, opts: PlanO
     if not result.has_solution or result.x is None:
         logger.warning("whole-rack step found no plan (%s): keeping purchases rounded down", result.message)
         return floored
-    decisions = whole_racks(extract(step, result.x))
-    better = npv(ins, cash_flows(ins, decisions)) >= npv(ins, cash_flows(ins, floored))
+    decisions = whole_racks(extract(step, result.x), ins)
+    better = npv(ins, decisions) > npv(ins, floored)
     return decisions if better else floored

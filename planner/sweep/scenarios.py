@@ -128,6 +128,8 @@ class _SetBase(_Strict):
 
 
 class OneAtATime(_SetBase):
+    """Each factor moved alone through its values, the others at the base (1 + sum of the values' counts scenarios)."""
+
     kind: Literal["one_at_a_time"]
     factors: dict[str, Annotated[list[Finite], Field(min_length=1)]] = Field(min_length=1)
 
@@ -141,6 +143,8 @@ class OneAtATime(_SetBase):
 
 
 class Grid(_SetBase):
+    """Every combination of the factors' values."""
+
     kind: Literal["grid"]
     factors: dict[str, Annotated[list[Finite], Field(min_length=1)]] = Field(min_length=1)
 
@@ -154,6 +158,8 @@ class Grid(_SetBase):
 
 
 class MonteCarlo(_SetBase):
+    """Seeded random samples of the factors' distributions."""
+
     kind: Literal["monte_carlo"]
     samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES)]
     seed: Annotated[int, Field(ge=0, lt=2**63)]

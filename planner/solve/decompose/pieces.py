@@ -37,7 +37,7 @@ def round_tenants(model: Model, lp: np.ndarray | None) -> list[list[Piece]]:
     ins = model.inputs
     ten = ins.tenant
     pieces: list[list[Piece]] = [[] for _ in range(ins.S)]
-    weights = model.leases.start.value(lp) if lp is not None else None
+    weights = model.leases.start.value(lp).sum(axis=2) if lp is not None else None  # [K, J] over renewals
     for k in range(ten.K):
         periods = ten.starts(k, ins.T)
         if not len(periods):
@@ -68,7 +68,7 @@ def _sites_of(model: Model, k: int, periods: np.ndarray, lp: np.ndarray | None,
     ten = model.inputs.tenant
     mw = float(ten.mw[k])
     if lp is not None and weights is not None:
-        weight = weights[k, np.isin(model.leases.grid.periods, periods)]
+        weight = weights[k, np.isin(model.leases.paths.periods, periods)]
         start, split = int(periods[int(np.argmax(weight))]), bool(ten.committed[k] or weight.sum() >= 0.5)
         block = _blocks(model, k, lp, start)
         order = np.argsort(-block, kind="stable")

@@ -38,7 +38,7 @@ class SiteQueue:
         ins = model.inputs
         self.model, self.pieces, self.lp, self.cloud, self.run, self.options = model, pieces, lp, cloud, run, options
         self.plans: dict[int, dict[int, float]] = {}  # site -> whole-model column -> value
-        self.signed: dict[int, int | None] = {}  # tenant -> start period its site chose (None: unsigned)
+        self.signed: dict[int, tuple[int, int] | None] = {}  # tenant -> (start, renewals) its site chose
         count = np.bincount([p.k for ps in pieces for p in ps], minlength=ins.tenant.K)
         self.offers = {p.k: deque(int(j) for j in ins.tenant.sites(p.k)[guide.site_rank(model, p.k, lp)] if j != s)
                        for s, ps in enumerate(pieces) for p in ps if count[p.k] == 1}  # whole tenants' next sites

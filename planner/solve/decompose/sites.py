@@ -21,14 +21,14 @@ from solvers import SolveOptions
 
 logger = logging.getLogger(__name__)
 
-SITE_FAMILIES = ("mining", "halls", "bought", "cloud", "hosts", "cdus", "used")
+SITE_FAMILIES = ("mining", "halls", "bought", "cloud", "in_use", "hosts", "cdus", "used")
 """Variable families indexed by site first (named by their place in the model)."""
 
 
 def _site_vars(model: Model) -> dict[str, Var]:
     return {"mining": model.mining.mw, "halls": model.halls.modules, "bought": model.cloud.bought,
-            "cloud": model.cloud.mw, "hosts": model.halls.hosts, "cdus": model.cooling.cdus,
-            "used": model.cooling.used}
+            "cloud": model.cloud.mw, "in_use": model.cloud.in_use, "hosts": model.halls.hosts,
+            "cdus": model.cooling.cdus, "used": model.cooling.used}
 
 
 def site_inputs(ins: Inputs, s: int, pieces: list[Piece], cloud_mw: np.ndarray | None) -> Inputs:
@@ -39,13 +39,16 @@ def site_inputs(ins: Inputs, s: int, pieces: list[Piece], cloud_mw: np.ndarray |
     ten = select(one.tenant, "tenant", ks)
     firsts = np.array([int(p.starts[0]) for p in pieces], dtype=int)
     lasts = np.array([int(p.starts[-1]) for p in pieces], dtype=int)
+    mw = np.array([p.mw for p in pieces], dtype=float)
+    scale = np.divide(mw, ten.mw, out=np.ones_like(mw), where=ten.mw > 0)
     ten = dataclasses.replace(
-        ten, mw=np.array([p.mw for p in pieces], dtype=float), committed=np.array([p.committed for p in pieces],
-                                                                                   dtype=bool),
+        ten, mw=mw, tranche_mw=ten.tranche_mw * scale[:, None], committed=np.array([p.committed for p in pieces],
+                                                                                    dtype=bool),
         max_sites=np.ones(len(ks), dtype=int), min_block_mw=np.zeros(len(ks)),
         eligible=np.ones((len(ks), 1), dtype=bool), first=firsts, last=lasts)
     op = dataclasses.replace(one.op, cloud_max_it_mw=cloud_mw, budget_usd_per_period=None, concentration_cap=None)
-    return dataclasses.replace(one, tenant=ten, op=op)
+    operators = dataclasses.replace(one.operator, cloud_max_it_mw=np.full(len(one.operator.ids), np.inf))
+    return dataclasses.replace(one, op=op, operator=operators).with_tenants(ten)
 
 
 def site_integers(model: Model, s: int) -> np.ndarray:
@@ -65,9 +68,14 @@ def _pairs(model: Model, sub: Model, s: int, pieces: list[Piece]) -> list[tuple[
     c = np.flatnonzero(ins.contract.site == s)
     u = np.flatnonzero(ins.upgrade.site == s)
     pairs = [(whole[f].index[s], part[f].index[0]) for f in SITE_FAMILIES]
-    pairs += [(model.power.draw.index[c], sub.power.draw.index), (model.power.paid.index[c], sub.power.paid.index),
-              (model.power.upgrade.index[u], sub.power.upgrade.index)]
-    pairs += [(model.leases.lease.index[p.k, s], sub.leases.lease.index[i, 0]) for i, p in enumerate(pieces)]
+    pairs += [(getattr(model.power, f).index[c], getattr(sub.power, f).index) for f in ("draw", "draw_pt", "paid",
+                                                                                          "resold")]
+    pairs += [(model.power.upgrade.index[u], sub.power.upgrade.index)]
+    pairs += [(model.markets.new.index[:, s], sub.markets.new.index[:, 0]),
+              (model.markets.mw.index[:, s], sub.markets.mw.index[:, 0]),
+              (model.markets.rent.index[:, s], sub.markets.rent.index[:, 0])]
+    pairs += [(getattr(model.leases, f).index[p.k, s], getattr(sub.leases, f).index[i, 0])
+              for i, p in enumerate(pieces) for f in ("lease", "renewal")]
     return pairs
 
 
@@ -90,15 +98,17 @@ def solve_site(model: Model, s: int, pieces: list[Piece], cloud_mw: np.ndarray |
             x = result.x[i] if i >= 0 else (low if np.isfinite(low) else 0.0)
             out[int(j)] = float(round(x) if problem.integer[j] else x)
     chosen = sub.leases.start.value(result.x)
-    starts: dict[int, int | None] = {}
+    starts: dict[int, tuple[int, int] | None] = {}
     for i, p in enumerate(pieces):
         row = chosen[i]
-        starts[p.k] = int(sub.leases.grid.periods[int(np.argmax(row))]) if row.size and row.max() > 0.5 else None
+        best = np.unravel_index(int(np.argmax(row)), row.shape) if row.size else (0, 0)
+        starts[p.k] = (int(sub.leases.paths.periods[best[0]]), int(best[1])) if row.size and row.max() > 0.5 else None
     return out, starts, result.solver_version
 
 
-def tenant_values(model: Model, pieces: list[list[Piece]], signed: dict[int, int | None]) -> dict[int, float]:
-    """Whole-model column -> value of the tenants' starts, site uses and blocks (a signed
+def tenant_values(model: Model, pieces: list[list[Piece]],
+                  signed: dict[int, tuple[int, int] | None]) -> dict[int, float]:
+    """Whole-model column -> value of the tenants' paths, site uses, blocks and path blocks (a signed
     piece's MW at its site), as their sites chose them."""
     leases = model.leases
     block_mw: dict[int, dict[int, float]] = {}
@@ -108,12 +118,16 @@ def tenant_values(model: Model, pieces: list[list[Piece]], signed: dict[int, int
                 block_mw.setdefault(p.k, {})[s] = p.mw
     out: dict[int, float] = {}
     for k in range(model.inputs.tenant.K):
-        for j in np.flatnonzero(leases.start.index[k] >= 0):
-            out[int(leases.start.index[k, j])] = float(signed.get(k) == int(leases.grid.periods[j]))
+        chosen = signed.get(k)
+        for j, r in zip(*np.nonzero(leases.start.index[k] >= 0)):
+            out[int(leases.start.index[k, j, r])] = float(chosen == (int(leases.paths.periods[j]), int(r)))
         at = block_mw.get(k, {})
         for s in model.inputs.tenant.sites(k):
             if leases.uses.index[k, s] >= 0:
                 out[int(leases.uses.index[k, s])] = float(s in at)
             if leases.block.index[k, s] >= 0:
                 out[int(leases.block.index[k, s])] = at.get(int(s), 0.0)
+            for j, r in zip(*np.nonzero(leases.path_mw.index[k, s] >= 0)):
+                hit = chosen == (int(leases.paths.periods[j]), int(r))
+                out[int(leases.path_mw.index[k, s, j, r])] = at.get(int(s), 0.0) if hit else 0.0
     return out
