@@ -193,7 +193,7 @@ def test_catalog_lists_rack_types_with_their_sources(runner: CliRunner) -> None:
     result = runner.invoke(app, ["catalog"])
     assert result.exit_code == 0, result.output
     rows = table_rows(result.stdout, "GPU rack types")
-    assert list(rows) == ["gb200-nvl72", "gb300-nvl72", "hgx-b200", "h100-hgx"]
+    assert list(rows) == ["gb200-nvl72", "gb300-nvl72", "hgx-b200", "h100-hgx", "future-nvl144"]
     for rack in bundled_catalog().racks:
         cells = rows[rack.id]
         assert flat(cells[-1]) == flat(rack.source)

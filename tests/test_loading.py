@@ -328,7 +328,8 @@ def test_us_miners_has_its_tenant_offers() -> None:
     assert optional - {k for k in optional if k.startswith("hypothetical-")} == {"core42-lake-mariner-option"}
     assert not any(tenants[k].committed for k in tenants if k.startswith("hypothetical-"))
     ms = tenants["microsoft-childress"]
-    assert (ms.it_mw, ms.term_months, ms.rack_type, ms.eligible_sites) == (200, 60, "gb300-nvl72", ["iren-childress"])
+    assert (ms.it_mw, ms.term_months, ms.rack_type, ms.eligible_sites) == (200, 64, "gb300-nvl72", ["iren-childress"])
+    assert ms.kind == "gpu_service" and ms.power == "included"
     aws = tenants["aws-cipher"]
     assert (aws.it_mw, aws.max_sites, aws.eligible_sites) == (300, 2, ["cipher-barber-lake", "cipher-odessa"])
     assert tenants["hypothetical-neocloud-air"].rack_type == "hgx-b200"  # the air-cooled offer
@@ -643,5 +644,5 @@ def test_bundled_catalog_is_the_packaged_one() -> None:
     """`catalog: bundled` gives the packaged catalog, with its four rack types."""
     cat = bundled("us-miners.yaml").catalog
     assert isinstance(cat, Catalog) and cat == bundled_catalog()
-    assert [r.id for r in cat.racks] == ["gb200-nvl72", "gb300-nvl72", "hgx-b200", "h100-hgx"]
+    assert [r.id for r in cat.racks] == ["gb200-nvl72", "gb300-nvl72", "hgx-b200", "h100-hgx", "future-nvl144"]
     assert not any(isinstance(s, Site) for s in bundled("us-miners.yaml").spec.sites)  # all in site files
