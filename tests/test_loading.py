@@ -322,7 +322,7 @@ def test_us_miners_has_its_tenant_offers() -> None:
     assert len(committed) == 12
     optional = set(tenants) - committed
     assert {k for k in optional if k.startswith("hypothetical-")} == {
-        "hypothetical-cayuga-ai-lab", "hypothetical-coreweave-expansion", "hypothetical-hyperscaler-sweetwater",
+        "hypothetical-cayuga-ai-lab", "hypothetical-coreweave-expansion", "hypothetical-hyperscaler-west-texas",
         "hypothetical-yguazu-hpc", "hypothetical-neocloud-air",
     }  # fmt: skip
     assert optional - {k for k in optional if k.startswith("hypothetical-")} == {"core42-lake-mariner-option"}

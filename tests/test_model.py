@@ -321,6 +321,25 @@ def test_take_or_pay_floor(contract, top, fleet, hashprice, mining, paid_mw):
     assert p.npv_usd == pytest.approx(4 * (mining * PH_PER_MW * hashprice * 365 - paid_mw * ENERGY_MW_YEAR), abs=1.0)
 
 
+@pytest.mark.parametrize(("fleet", "resale", "mining", "resold_mw"), [
+    (60.0, 40.0, 60.0, 0.0),  # draw above the 50 MW block: nothing left to resell, still feasible
+    (20.0, 40.0, 20.0, 30.0),  # draw below the block: the 30 MW surplus is resold
+    (20.0, 0.0, 20.0, 0.0),  # the contract does not allow resale
+])
+def test_take_or_pay_resale(fleet, resale, mining, resold_mw):
+    """(h') A 100 MW contract at 50 $/MWh, half take-or-pay, resold at `resale` $/MWh: the landlord
+    pays max(draw, 50 MW) and resells min(50 MW - draw, 50 MW)^+ of it. Mining earns 1.825 M$/MW-year
+    > 438 k$, so the whole fleet runs. NPV = 4 x (mining revenue - paid energy + resold energy)."""
+    s = site("s1", contract_mw=100.0, mining_mw=fleet, take_or_pay_share=0.5)
+    s["power_contracts"][0]["resale_price_usd_per_mwh"] = resale
+    p = solve(portfolio([s]))
+    paid_mw = max(fleet, 50.0)
+    np.testing.assert_allclose(p.decisions.mining_mw, mining, atol=1e-6)
+    np.testing.assert_allclose(p.cash_flows["energy_resale"], resold_mw * resale * HOURS, atol=1e-3)
+    expected = 4 * (mining * MINING_MW_YEAR - paid_mw * ENERGY_MW_YEAR + resold_mw * resale * HOURS)
+    assert p.npv_usd == pytest.approx(expected, abs=1.0)
+
+
 def test_concentration_cap():
     """(i) Four equal-rate offers, A 20 MW and B, C, D 10 MW each, at one 60 MW site. Uncapped
     all are signed and A has 40 % of HPC revenue; with a 35 % cap A cannot be signed (40 %),

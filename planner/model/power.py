@@ -12,8 +12,9 @@ at cost (pass_through and modified_gross leases), draw the rest:
   energy_pass_through  sum_c draw_pt[c,t] = lf sum_r PUE_h,sr it_pt[s,r,t]
   contract_draw      draw[c,t] + draw_pt[c,t] <= MW_c,t
   take_or_pay        paid[c,t] >= draw[c,t] + draw_pt[c,t],  top_c MW_c,t <= paid[c,t] <= MW_c,t (bounds)
-  resale             resold[c,t] + draw[c,t] + draw_pt[c,t] <= top_c MW_c,t   (only take-or-pay surplus is resold,
-                     where the contract allows it)
+  resale             resold[c,t] + draw[c,t] + draw_pt[c,t] <= paid[c,t],  resold[c,t] <= top_c MW_c,t (bound):
+                     energy paid and not drawn is resold, up to the take-or-pay block, where the contract
+                     allows it (with draw above the block, nothing is left to resell)
 Each MWh a tenant uses is billed to it at the price of the contract it is drawn from, so a higher
 power price never raises the plan's value. Cash flows [s,t]: energy -h_t sum_c price_c,t paid; pass-
 through +h_t sum_c price_c,t draw_pt; resale of paid, undrawn take-or-pay energy +h_t resale_c,t resold; coincident peak -CP_s,t lf sum_r PUE (it - it_pt)
@@ -93,7 +94,7 @@ def _energy(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr, it_pt: LinEx
     m.constrain("contract_draw", draw + draw_pt, "<=", P(con.mw, "contract period"),
                 where=P(pt_sites[con.site], "contract"))
     m.constrain("take_or_pay", paid - draw - draw_pt, ">=", 0.0)
-    m.constrain("resale", resold + draw + draw_pt, "<=", P(floor, "contract period"), where=resold.exists)
+    m.constrain("resale", resold + draw + draw_pt - paid, "<=", 0.0, where=resold.exists)
     return draw, draw_pt, paid, resold
 
 

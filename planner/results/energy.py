@@ -6,7 +6,7 @@ and that of tenants who pay their energy at cost. They are drawn over the contra
 the cheapest way for the landlord:
     min  sum_c p_c paid_c - p_c pt_c - q_c resold_c
     s.t. own_c + pt_c <= MW_c,  paid_c >= own_c + pt_c,  floor_c <= paid_c <= MW_c,
-         resold_c + own_c + pt_c <= floor_c (resold only where the contract allows),
+         resold_c + own_c + pt_c <= paid_c,  resold_c <= floor_c (resold only where the contract allows),
          sum_c own_c = own load,  sum_c pt_c = pass-through load
 (p price, q resale price, floor the take-or-pay MW). Cells whose contracts are all at one price,
 with no resale, have a closed form (take-or-pay first, then the cheapest headroom); the others
@@ -87,7 +87,7 @@ def _solve_cells(ins: Inputs, cells: list, own_mw: np.ndarray, pt_mw: np.ndarray
         base = len(rlo)
         own, pt, paid, res = (col0 + np.arange(n) + i * n for i in range(4))
         blocks = ((own, pt, None, None, -np.inf, mw), (own, pt, paid, None, -np.inf, np.zeros(n)),
-                  (own, pt, None, res, -np.inf, np.where(q > 0, floor, np.inf)))
+                  (own, pt, paid, res, -np.inf, np.zeros(n)))
         for b, (a1, a2, a3, a4, low, high) in enumerate(blocks):
             r = base + b * n + np.arange(n)
             for cc, sign in ((a1, 1.0), (a2, 1.0), (a3, -1.0), (a4, 1.0)):

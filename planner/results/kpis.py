@@ -8,7 +8,9 @@
   services, cloud) / (those + mining). Concentration is by counterparty (the shares of contract
   revenue each counterparty pays, of all HPC revenue), HHI = sum of squared shares. Idle halls:
   hall IT capacity in service at the end with nothing in use, as a share of it. Cloud revenue per
-  GPU-year: self-operated revenue / GPU-years in use.
+  GPU-year: self-operated revenue / GPU-years in use, over the first year the cloud is in use (a
+  run-rate, comparable with the ARR per GPU operators disclose) and over the whole horizon (lower
+  as GPU-hour prices fall with a generation's age).
 """
 
 from __future__ import annotations
@@ -76,9 +78,15 @@ def _concentration(ins: Inputs, d: Decisions) -> dict[str, Any]:
 def _cloud(ins: Inputs, d: Decisions, streams: dict[str, np.ndarray]) -> dict[str, Any]:
     used = d.cloud_used_mw(ins)
     gpus_per_mw = np.array([r.gpus for r in ins.portfolio.catalog.racks]) / ins.rack.mw
-    gpu_years = float((used * gpus_per_mw[None, :, None] * ins.time.year_fraction[None, None, :]).sum())
-    revenue = float(streams["cloud_revenue"].sum())
-    return {"cloud_revenue_usd_per_gpu_year": revenue / gpu_years if gpu_years > 0 else None}
+    gpu_years = (used * gpus_per_mw[None, :, None] * ins.time.year_fraction[None, None, :]).sum(axis=(0, 1))  # [T]
+    revenue = streams["cloud_revenue"]
+    live = np.flatnonzero(gpu_years > 1e-9)
+    if not len(live):
+        return {"cloud_revenue_usd_per_gpu_year": None, "cloud_revenue_usd_per_gpu_year_mean": None}
+    months = ins.time.first_month - ins.time.first_month[live[0]]
+    first = live[months[live] < 12]
+    return {"cloud_revenue_usd_per_gpu_year": float(revenue[first].sum() / gpu_years[first].sum()),
+            "cloud_revenue_usd_per_gpu_year_mean": float(revenue.sum() / gpu_years.sum())}
 
 
 def kpis(ins: Inputs, d: Decisions, by_class: Flows, bau_npv_usd: float | None) -> dict[str, Any]:
