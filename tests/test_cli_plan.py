@@ -73,7 +73,7 @@ def test_plan_json(whitefiber):
     assert data["bound_usd"] >= data["objective_usd"] - 1.0
     assert data["objective_usd"] == pytest.approx(data["kpis"]["npv_usd"])
     assert data["solve_seconds"] >= 0 and data["build_seconds"] > 0
-    assert data["periods"][0] == "2026Q1" and len(data["periods"]) == 40
+    assert data["periods"][0] == "2026Q1" and len(data["periods"]) == 20 + 15  # 20 quarters, then 15 years
     assert [s["site_id"] for s in data["sites"]] == ["whitefiber-nc1"]
     signed = [t for t in data["tenants"] if t["signed"]]
     assert [t["tenant_id"] for t in signed] == ["nscale-nc1"]

@@ -104,7 +104,7 @@ def _check_counterparties(t, known: set[str], file: str, where: str, problems: l
 
 def check_portfolio_parts(spec: PortfolioSpec, catalog: Catalog, sites: list[Site], site_files: dict[str, str],
                           file: str, problems: list[Problem]) -> None:
-    """Operators, markets and work in progress name things that exist."""
+    """Operators, markets, the exit market and work in progress name things that exist."""
     operators, grids = {s.operator for s in sites}, {s.grid for s in sites}
     for i, o in enumerate(spec.operators):
         if o.id not in operators:
@@ -117,6 +117,10 @@ def check_portfolio_parts(spec: PortfolioSpec, catalog: Catalog, sites: list[Sit
         for j, g in enumerate(mk.grids):
             if g not in grids:
                 problems.append(Problem(file, f"markets[{i}].grids[{j}]", g, f"no site in this grid ({_listed(grids)})"))
+    exit_market, markets = spec.finance.exit_market, {mk.id for mk in spec.markets}
+    if exit_market is not None and exit_market not in markets:
+        problems.append(Problem(file, "finance.exit_market", exit_market,
+                                f"no market of this id ({_listed(markets) or 'none'})"))
     known = {"hall": {h.id for h in catalog.hall_modules}, "cdu": {c.id for c in catalog.cooling_units}}
     for s in sites:
         known["upgrade"] = {u.id for u in s.interconnect.upgrades}

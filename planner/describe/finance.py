@@ -29,6 +29,8 @@ class DiscountRates(Strict):
     investment_grade_per_year: Rate | None = Field(
         default=None, description="leases of investment-grade counterparties, or backed by one")
     contracted_per_year: Rate | None = Field(default=None, description="other signed leases and GPU-service contracts")
+    market_per_year: Rate | None = Field(
+        default=None, description="leases to generic market demand (planner.inputs.markets), not signed today")
     cloud_per_year: Rate | None = Field(default=None, description="self-operated GPU cloud")
     mining_per_year: Rate | None = Field(default=None, description="bitcoin mining")
     source: Source = "estimate"

@@ -25,7 +25,7 @@ from planner.inputs.paths import ContractPaths, contract_paths
 from planner.inputs.power import Contracts, Upgrades, prepare_contracts, prepare_upgrades, site_price
 from planner.inputs.sites import Operators, Sites, prepare_operators, prepare_sites
 from planner.inputs.tenants import Counterparties, Tenants, prepare_counterparties, prepare_tenants
-from planner.inputs.terminal import SiteCosts, market_values, tenant_values
+from planner.inputs.terminal import Relet, SiteCosts, market_values, relet_terms, tenant_values
 from planner.inputs.time import Time, lag_count, period_label, prepare_time, segments_of
 
 
@@ -54,6 +54,8 @@ class Terminal:
 
     tenant: np.ndarray  # [K, S, J, R] per MW of block along each path
     market: np.ndarray  # [M, S, T] per MW of a market lease signed in t
+    relet: Relet  # per site: a free MW re-leased to its market (market mode)
+    exit: np.ndarray  # [S] value per MW of hall IT idle at the end (market mode)
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,9 @@ class Inputs:
         """These inputs restricted to the sites `index` (their contracts, upgrades, tenant and market
         eligibility with them)."""
         index = np.asarray(index, dtype=int)
-        terminal = Terminal(np.take(self.terminal.tenant, index, axis=1), np.take(self.terminal.market, index, axis=1))
+        tv = self.terminal
+        terminal = Terminal(np.take(tv.tenant, index, axis=1), np.take(tv.market, index, axis=1),
+                            select(tv.relet, "site", index), tv.exit[index])
         costs = dataclasses.replace(self.costs, energy_usd_per_mw_month=self.costs.energy_usd_per_mw_month[index])
         return dataclasses.replace(
             self, site=select(self.site, "site", index), tenant=select(self.tenant, "site", index),
@@ -125,7 +129,8 @@ class Inputs:
         """These inputs with other tenant offers (their paths, path cash and values after the
         horizon recomputed)."""
         paths = contract_paths(tenants, self.time)
-        terminal = Terminal(tenant_values(tenants, paths, self.time, self.fin, self.costs), self.terminal.market)
+        terminal = dataclasses.replace(self.terminal, tenant=tenant_values(tenants, paths, self.time, self.fin,
+                                                                           self.costs, self.terminal.relet))
         return dataclasses.replace(self, tenant=tenants, paths=paths, cash=path_cash(tenants, paths, self.time),
                                    terminal=terminal)
 
@@ -177,8 +182,9 @@ def prepare(portfolio: Portfolio) -> Inputs:
     markets = prepare_markets(spec.markets, [s.grid for s in portfolio.sites], racks.ids, sc.lease_rate_multiplier,
                               time, hall_opex)
     costs = _site_costs(portfolio, sites)
-    terminal = Terminal(tenant_values(tenants, paths, time, finance, costs),
-                        market_values(markets, time, finance, costs))
+    relet = relet_terms(markets, fin.exit_market, time, finance, costs)
+    terminal = Terminal(tenant_values(tenants, paths, time, finance, costs, relet),
+                        market_values(markets, time, finance, costs, relet), relet, relet.value(time.end_month))
     return Inputs(portfolio=portfolio, time=time, fin=finance, operator=prepare_operators(portfolio), site=sites,
                   contract=contracts, upgrade=prepare_upgrades(portfolio.sites, sc, time, fin.capex_draw, lags),
                   rack=racks, cdu=cdus, hall=halls, counterparty=cps, tenant=tenants, paths=paths,

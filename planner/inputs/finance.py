@@ -17,7 +17,7 @@ import numpy as np
 from planner.describe.finance import Finance
 from planner.inputs.time import Time
 
-CLASSES = ("base", "investment_grade", "contracted", "cloud", "mining")
+CLASSES = ("base", "investment_grade", "contracted", "market", "cloud", "mining")
 """Risk classes of cash flows, in the order of the rows of FinanceArrays.discount."""
 
 
@@ -44,7 +44,7 @@ def prepare_finance(fin: Finance, time: Time) -> FinanceArrays:
     """Rates by class (the base rate where none is given) and their discount factors."""
     own = fin.discount_rates
     given = {"investment_grade": own.investment_grade_per_year, "contracted": own.contracted_per_year,
-             "cloud": own.cloud_per_year, "mining": own.mining_per_year}
+             "market": own.market_per_year, "cloud": own.cloud_per_year, "mining": own.mining_per_year}
     rates = np.array([fin.discount_rate_per_year if given.get(c) is None else given[c] for c in CLASSES])
     end_years = time.end_month / 12.0
     return FinanceArrays(rates=rates, discount=(1.0 + rates[:, None]) ** -time.years[None, :],

@@ -37,6 +37,7 @@ class Markets(ArrayGroup):
     rent_from: np.ndarray = dims("market", "period", doc="period rent starts for a lease signed in t")
     ends: np.ndarray = dims("market", "period", doc="period a lease signed in t has ended (>= T: after)")
     term_months: np.ndarray = dims("market")
+    downtime_months: np.ndarray = dims("market", doc="vacancy and re-fit before rent starts")
     escalation_per_year: np.ndarray = dims("market")
     rate_usd_per_kw_month: np.ndarray = dims("market", doc="at the horizon start, lease multiplier applied")
 
@@ -73,4 +74,6 @@ def prepare_markets(markets: list[Market], site_grids: list[str], rack_ids: list
         open=np.arange(T)[None, :] >= first[:, None],
         rent_from=time.retire_period(vec([mk.downtime_months / 12.0 for mk in markets])).reshape(M, T),
         ends=time.retire_period(vec([mk.term_months / 12.0 for mk in markets])).reshape(M, T),
-        term_months=vec([mk.term_months for mk in markets]), escalation_per_year=esc, rate_usd_per_kw_month=rate)
+        term_months=vec([mk.term_months for mk in markets]),
+        downtime_months=vec([mk.downtime_months for mk in markets]), escalation_per_year=esc,
+        rate_usd_per_kw_month=rate)

@@ -19,6 +19,7 @@ from planner.model.algebra import LinExpr
 from planner.model.builder import ModelBuilder
 from planner.model.cloud import Cloud, define_cloud
 from planner.model.cooling import Cooling, define_cooling
+from planner.model.exit_value import define_exit_value
 from planner.model.finance import Flows, collect_flows, define_budget, define_concentration, npv
 from planner.model.halls import Halls, define_hall_it, define_halls
 from planner.model.land import define_land
@@ -91,8 +92,9 @@ def build_model(ins: Inputs, mode: str = "plan", elastic: dict[str, float] | Non
     define_land(m, ins, installed, cooling.cdus, halls.modules, mining.mw)
     define_budget(m, ins, halls.spend + cloud.spend + power.spend + cooling.spend + _path_capex(leases, markets))
     define_concentration(m, ins, leases.revenue, markets.revenue, cloud.revenue, mode)
+    exit_flows = define_exit_value(m, ins, halls, installed, power, markets.mw)
     flows = collect_flows(mining.flows, halls.flows, cloud.flows, leases.flows, markets.flows, power.flows,
-                          cooling.flows)
+                          cooling.flows, exit_flows)
     problem = m.problem(npv(ins, flows))
     seconds = time.perf_counter() - start
     logger.info("built %s model: %d variables, %d constraints, %d nonzeros in %.2f s", mode, problem.num_cols,

@@ -11,6 +11,7 @@ with rev the undiscounted rent of a lease, a GPU-service contract or a market le
 from __future__ import annotations
 
 from planner.inputs import Inputs
+from planner.inputs.finance import CLASSES
 from planner.model.algebra import LinExpr, P
 from planner.model.builder import ModelBuilder
 
@@ -20,7 +21,6 @@ STREAMS = ("mining_revenue", "demand_response_credit", "lease_revenue", "gpu_ser
 """Cash-flow streams, revenues positive and costs negative, as the results report them."""
 AFTER_HORIZON = ("residual_value", "terminal_value")
 """Streams that are values at the horizon end, not cash of a period."""
-CLASSES = ("base", "investment_grade", "contracted", "cloud", "mining")
 
 Flows = dict[tuple[str, str], LinExpr]
 

@@ -8,7 +8,7 @@ Constraints:
   market_fleet  mw[t] = mw[t-1] + new[t] - sum_{tau: ends_m(tau) = t} new[tau]
   market_rent   rent[t] = rent[t-1] + sum_{tau: rent_from_m(tau) = t} new[tau] - sum_{tau: ends_m(tau) = t} new[tau]
   market_cap    sum_s mw[m,s,t] <= the market's MW
-Cash flows [s,t] (risk class contracted): rent rent_m,t rent; opex recovered per occupied MW;
+Cash flows [s,t] (rent in risk class market: demand not signed today): rent rent_m,t rent; opex recovered per occupied MW;
 re-fit capex -refit_m new; the contracted value after the horizon of the leases still running.
 """
 
@@ -55,6 +55,6 @@ def define_markets(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: s
     scale = np.zeros(ins.T)
     scale[-1] = 1.0 / ins.fin.factor("base")[-1]
     value = (new * P(ins.terminal.market, "market site period")).sum("market", "period") * P(scale, "period")
-    flows = {("lease_revenue", "contracted"): revenue, ("opex_recovery", "base"): recovery,
+    flows = {("lease_revenue", "market"): revenue, ("opex_recovery", "base"): recovery,
              ("capex", "base"): -refit, ("terminal_value", "base"): value}
     return MarketLeases(new, mw, rent, revenue, flows)

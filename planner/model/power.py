@@ -44,6 +44,8 @@ class Power:
     paid: Var  # [contract, period]
     resold: Var  # [contract, period]
     spend: LinExpr  # [site, period] upgrade capex when paid
+    gross: LinExpr  # [site, period] gross MW drawn
+    added: LinExpr  # [site, period] interconnect MW added by upgrades
     flows: dict[tuple[str, str], LinExpr]
 
 
@@ -71,7 +73,7 @@ def define_power(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr, it_pt: 
              ("coincident_peak_cost", "base"): landlord_it.sum("rack") * P(-site.cp_usd_per_mw_period, "site period"),
              ("capex", "base"): -spend,
              ("residual_value", "base"): at_last_period(book.group("upgrade", "site", up.site, S), ins.T)}
-    return Power(upgrade, draw, draw_pt, paid, resold, spend, flows)
+    return Power(upgrade, draw, draw_pt, paid, resold, spend, gross, added, flows)
 
 
 def _energy(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr, it_pt: LinExpr) -> tuple[Var, Var, Var, Var]:

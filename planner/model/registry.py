@@ -118,6 +118,14 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     _f("market_rent", "IT MW of market leases paying rent (after the downtime)", "MW", "market site period",
        "markets", "definition"),
     _f("market_cap", "market re-lease demand of a region", "MW", "market period", "markets", "market_cap", 1.0),
+    # value after the horizon of idle capacity (terminal value "market")
+    _f("exit_hall", "idle capacity valued at the end: within the halls", "MW", "site", "exit_value", "cash_flows"),
+    _f("exit_power", "idle capacity valued at the end: within contracted power", "MW", "site", "exit_value",
+       "cash_flows"),
+    _f("exit_interconnect", "idle capacity valued at the end: within the interconnect", "MW", "site", "exit_value",
+       "cash_flows"),
+    _f("exit_market_cap", "idle capacity valued at the end: within its market's demand", "MW", "market",
+       "exit_value", "cash_flows"),
 )}
 
 BOUND_CHECKS = {

@@ -18,6 +18,7 @@ from planner.model.finance import STREAMS
 from planner.results.capex import capex_by_site, residual_by_site
 from planner.results.decisions import Decisions
 from planner.results.energy import dispatch
+from planner.results.exit_value import exit_value_usd
 
 Flows = dict[tuple[str, str], np.ndarray]
 
@@ -64,15 +65,16 @@ def _tenant_flows(ins: Inputs, d: Decisions, k: int, flows: Flows, zeros: np.nda
 
 
 def _market_flows(ins: Inputs, d: Decisions, flows: Flows, zeros: np.ndarray) -> None:
-    """Rent, recovery, re-fit capex and value after the horizon of market leases."""
+    """Rent, recovery, re-fit capex and value after the horizon of market leases and of idle capacity
+    re-leased to the market (planner.results.exit_value)."""
     mk = ins.market
     new, occupied, paying = d.market_signed(ins), d.market_mw(ins), d.market_mw(ins, paying=True)
-    _add(flows, ("lease_revenue", "contracted"), (paying * mk.rent_usd_per_mw[:, None, :]).sum(axis=0) + zeros)
+    _add(flows, ("lease_revenue", "market"), (paying * mk.rent_usd_per_mw[:, None, :]).sum(axis=0) + zeros)
     _add(flows, ("opex_recovery", "base"), (occupied * mk.opex_recovery_usd_per_mw_period[:, None, :]).sum(axis=0)
          + zeros)
     _add(flows, ("capex", "base"), -(new * mk.refit_usd_per_mw[:, None, None]).sum(axis=0) + zeros)
     value = zeros.copy()
-    value[:, -1] = (new * ins.terminal.market).sum(axis=(0, 2)) / ins.fin.factor("base")[-1]
+    value[:, -1] = ((new * ins.terminal.market).sum(axis=(0, 2)) + exit_value_usd(ins, d)) / ins.fin.factor("base")[-1]
     _add(flows, ("terminal_value", "base"), value)
 
 
