@@ -51,8 +51,13 @@ print(json.dumps({"prepare_s": t1 - t0, "build_s": t2 - t1, "columns": size[0], 
 def build(rung: str, tree: Path) -> dict:
     """One build of `rung` with the code of `tree`, in a fresh process."""
     sites, tenants = RUNGS[rung] or (0, 0)
-    out = subprocess.run([sys.executable, "-c", CHILD, rung, str(sites), str(tenants), str(tree)], cwd=tree,
-                         capture_output=True, text=True, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, rung, str(sites), str(tenants), str(tree)],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+    )
     if out.returncode:
         return {"error": out.stderr.strip().splitlines()[-1]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -73,8 +78,11 @@ def main(argv: list[str] | None = None) -> int:
             if "error" in r:
                 print(f"| {rung} | {label} | error: {r['error']} |")
                 continue
-            print(f"| {rung} | {label} | {r['columns']:,} | {r['rows']:,} | {r['nonzeros']:,} | {r['prepare_s']:.2f} "
-                  f"| {r['build_s']:.2f} | {r['peak_rss_mib']:,.0f} |", flush=True)
+            print(
+                f"| {rung} | {label} | {r['columns']:,} | {r['rows']:,} | {r['nonzeros']:,} | {r['prepare_s']:.2f} "
+                f"| {r['build_s']:.2f} | {r['peak_rss_mib']:,.0f} |",
+                flush=True,
+            )
     return 0
 
 

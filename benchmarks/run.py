@@ -48,21 +48,37 @@ def _run(rung: str, solver: str, method: str, time_limit: float, queue: mp.Queue
         portfolio = _portfolio(rung)
         ins = prepare(portfolio)
         p = build_model(ins).problem
-        size = {"variables": p.num_cols, "integer_variables": int(p.integer.sum()), "constraints": p.num_rows,
-                "nonzeros": p.num_nonzeros}
+        size = {
+            "variables": p.num_cols,
+            "integer_variables": int(p.integer.sum()),
+            "constraints": p.num_rows,
+            "nonzeros": p.num_nonzeros,
+        }
         del p
         start = time.perf_counter()
         try:
             result = plan(portfolio, solver=solver, time_limit=time_limit, method=method)
             k = result.kpis()
-            out = {"status": result.status, "gap": result.gap, "npv_uplift_usd": k["npv_uplift_usd"],
-                   "npv_usd": k["npv_usd"], "bound_usd": result.solve["bound"],
-                   "method": "decompose" if "site decomposition" in result.solve["message"] else "milp",
-                   "build_seconds": result.build_seconds, "solve_seconds": result.solve["solve_seconds"],
-                   "violations": len(result.violations)}
+            out = {
+                "status": result.status,
+                "gap": result.gap,
+                "npv_uplift_usd": k["npv_uplift_usd"],
+                "npv_usd": k["npv_usd"],
+                "bound_usd": result.solve["bound"],
+                "method": "decompose" if "site decomposition" in result.solve["message"] else "milp",
+                "build_seconds": result.build_seconds,
+                "solve_seconds": result.solve["solve_seconds"],
+                "violations": len(result.violations),
+            }
         except PlanningError as exc:
-            out = {"status": exc.status.value, "gap": None, "npv_uplift_usd": None, "build_seconds": None,
-                   "solve_seconds": None, "violations": None}
+            out = {
+                "status": exc.status.value,
+                "gap": None,
+                "npv_uplift_usd": None,
+                "build_seconds": None,
+                "solve_seconds": None,
+                "violations": None,
+            }
         out["total_seconds"] = time.perf_counter() - start
         out.update(size)
     except Exception as exc:  # report, don't lose the other rungs
@@ -91,8 +107,10 @@ def _versions() -> str:
         highs = version("highspy")
     except Exception:  # pragma: no cover
         highs = getattr(highspy, "__version__", "?")
-    return (f"{dt.date.today()} | {os.cpu_count()} cores, {mem:.0f} GiB | Python {platform.python_version()} | "
-            f"PuLP {pulp.__version__} | highspy {highs}")
+    return (
+        f"{dt.date.today()} | {os.cpu_count()} cores, {mem:.0f} GiB | Python {platform.python_version()} | "
+        f"PuLP {pulp.__version__} | highspy {highs}"
+    )
 
 
 def _fmt(x, spec: str) -> str:
@@ -100,7 +118,7 @@ def _fmt(x, spec: str) -> str:
 
 
 def _musd(x) -> str:
-    return _fmt(None if x is None else x / 1e6, ',.1f')
+    return _fmt(None if x is None else x / 1e6, ",.1f")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,18 +137,22 @@ def main(argv: list[str] | None = None) -> int:
             row = run_rung(rung, solver, method, args.time_limit)
             print(json.dumps(row), flush=True)
             rows.append(row)
-    lines = [f"\n## {_versions()} | time limit {args.time_limit:g} s\n",
-             "| rung | solver | method | variables (integer) | constraints | nonzeros | build s | solve s | total s "
-             "| status | NPV M USD | bound M USD | gap | peak RSS MiB | NPV uplift M USD |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"\n## {_versions()} | time limit {args.time_limit:g} s\n",
+        "| rung | solver | method | variables (integer) | constraints | nonzeros | build s | solve s | total s "
+        "| status | NPV M USD | bound M USD | gap | peak RSS MiB | NPV uplift M USD |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         lines.append(
             f"| {r['rung']} | {r['solver']} | {r['method']} "
             f"| {_fmt(r.get('variables'), ',')} ({_fmt(r.get('integer_variables'), ',')}) "
-            f"| {_fmt(r.get('constraints'), ',')} | {_fmt(r.get('nonzeros'), ',')} | {_fmt(r.get('build_seconds'), '.2f')} "
+            f"| {_fmt(r.get('constraints'), ',')} | {_fmt(r.get('nonzeros'), ',')} "
+            f"| {_fmt(r.get('build_seconds'), '.2f')} "
             f"| {_fmt(r.get('solve_seconds'), '.1f')} | {_fmt(r.get('total_seconds'), '.1f')} | {r['status']} "
             f"| {_musd(r.get('npv_usd'))} | {_musd(r.get('bound_usd'))} | {_fmt(r.get('gap'), '.3%')} "
-            f"| {_fmt(r.get('peak_rss_mib'), ',.0f')} | {_musd(r.get('npv_uplift_usd'))} |")
+            f"| {_fmt(r.get('peak_rss_mib'), ',.0f')} | {_musd(r.get('npv_uplift_usd'))} |"
+        )
     with args.out.open("a") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -14,6 +14,14 @@ from planner.results.outcome import Plan
 from planner.solve.planning import plan
 from planner.solve.run import PlanningError
 
-__all__ = ["InputError", "Plan", "PlanningError", "Portfolio", "Problem", "load_portfolio", "plan",
-           "portfolio_from_dict"]
+__all__ = [
+    "InputError",
+    "Plan",
+    "PlanningError",
+    "Portfolio",
+    "Problem",
+    "load_portfolio",
+    "plan",
+    "portfolio_from_dict",
+]
 __version__ = "0.1.0"

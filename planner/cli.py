@@ -14,6 +14,7 @@ from typing import Annotated
 
 import matplotlib
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
@@ -26,16 +27,21 @@ matplotlib.use("Agg")  # the CLI draws to files only
 EXIT_OK, EXIT_BUG, EXIT_INPUT, EXIT_INFEASIBLE, EXIT_NO_SOLUTION = 0, 1, 2, 3, 4
 DEFAULT_PORTFOLIO = Path("sites") / "us-miners.yaml"
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Capacity planner for converting bitcoin-mining sites into AI/HPC datacenters.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Capacity planner for converting bitcoin-mining sites into AI/HPC datacenters.",
+)
 out = Console(width=None if sys.stdout.isatty() else 140)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
 def _logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)],
-                        force=True)
+    logging.basicConfig(
+        level=level, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)], force=True
+    )
 
 
 def _default_portfolio() -> Path:
@@ -62,14 +68,18 @@ def _money(x: float | None) -> str:
 
 @app.command()
 def plan(
-    portfolio: Annotated[Path | None, typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")] = None,
+    portfolio: Annotated[
+        Path | None, typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")
+    ] = None,
     solver: Annotated[str, typer.Option(help="highs | cbc")] = "highs",
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
     gap: Annotated[float, typer.Option(help="relative optimality gap to stop at")] = 1e-3,
     threads: Annotated[int | None, typer.Option(help="solver threads")] = None,
     method: Annotated[str, typer.Option(help="auto | milp | decompose (by site; auto: past 60 sites)")] = "auto",
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default ./dcplan-out/<name>)")] = None,
-    warm_start: Annotated[Path | None, typer.Option("--warm-start", help="folder of a previous plan to start from")] = None,
+    warm_start: Annotated[
+        Path | None, typer.Option("--warm-start", help="folder of a previous plan to start from")
+    ] = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="-v progress, -vv solver log")] = 0,
 ) -> None:
     """Plan a portfolio: solve, validate, compare with business as usual, write files."""
@@ -89,8 +99,16 @@ def plan(
     previous = _previous_plan(warm_start, pf) if warm_start else None
     try:
         with err.status(f"planning {pf.name}: {len(pf.sites)} sites, {len(pf.spec.tenants)} tenant offers..."):
-            result = make_plan(pf, solver=solver, time_limit=time_limit, gap=gap, threads=threads, msg=verbose >= 2,
-                               warm_start=previous, method=method)
+            result = make_plan(
+                pf,
+                solver=solver,
+                time_limit=time_limit,
+                gap=gap,
+                threads=threads,
+                msg=verbose >= 2,
+                warm_start=previous,
+                method=method,
+            )
     except PlanningError as exc:
         if exc.status is SolveStatus.INFEASIBLE:
             from planner.diagnose import diagnose
@@ -126,14 +144,20 @@ def _summary(result) -> None:
     k = result.kpis()
     status = result.status
     colour = "green" if status == "optimal" else "yellow"
-    out.print(f"[bold]{result.inputs.portfolio.name}[/bold]: status [{colour}]{status}[/{colour}] "
-              f"(solver {result.solve['solver']}, {result.solve['solve_seconds']:.1f} s)")
+    out.print(
+        f"[bold]{result.inputs.portfolio.name}[/bold]: status [{colour}]{status}[/{colour}] "
+        f"(solver {result.solve['solver']}, {result.solve['solve_seconds']:.1f} s)"
+    )
     gap = result.gap
-    out.print(f"NPV {_money(k['npv_usd'])}   bound {_money(result.solve.get('bound'))}   "
-              f"gap {'-' if gap is None else f'{gap:.3%}'}")
+    out.print(
+        f"NPV {_money(k['npv_usd'])}   bound {_money(result.solve.get('bound'))}   "
+        f"gap {'-' if gap is None else f'{gap:.3%}'}"
+    )
     irr = "-" if k["irr_per_year"] is None else f"{k['irr_per_year']:.1%}"
-    out.print(f"business as usual {_money(k['bau_npv_usd'])}   uplift {_money(k['npv_uplift_usd'])}   "
-              f"IRR {irr}   HPC share of power {k['hpc_share_of_power']:.0%}")
+    out.print(
+        f"business as usual {_money(k['bau_npv_usd'])}   uplift {_money(k['npv_uplift_usd'])}   "
+        f"IRR {irr}   HPC share of power {k['hpc_share_of_power']:.0%}"
+    )
     sp = result.frames()["site_period"]
     end = sp[sp["period"] == result.inputs.time.labels[-1]]
     table = Table(title=f"end of horizon ({result.inputs.time.labels[-1]})")
@@ -141,8 +165,15 @@ def _summary(result) -> None:
         table.add_column(col, justify="right" if col != "site" else "left")
     for _, row in end.iterrows():
         racks = sum(v for c, v in row.items() if str(c).startswith("racks_"))
-        table.add_row(row["site_id"], f"{row['mining_mw']:.1f}", f"{row['hpc_it_mw']:.1f}", str(racks),
-                      str(row["cdus"]), str(row["halls"]), f"{row['gross_mw']:.0f}/{row['contracted_mw']:.0f}")
+        table.add_row(
+            row["site_id"],
+            f"{row['mining_mw']:.1f}",
+            f"{row['hpc_it_mw']:.1f}",
+            str(racks),
+            str(row["cdus"]),
+            str(row["halls"]),
+            f"{row['gross_mw']:.0f}/{row['contracted_mw']:.0f}",
+        )
     out.print(table)
     tenants = result.frames()["tenants"]
     signed = tenants[tenants["signed"]] if len(tenants) else tenants
@@ -151,8 +182,13 @@ def _summary(result) -> None:
         for col in ("tenant", "site", "IT MW", "start", "committed"):
             tt.add_column(col)
         for _, row in signed.iterrows():
-            tt.add_row(row["tenant_id"], str(row["site_id"]), f"{row['it_mw']:.1f}", str(row["start"]),
-                       "yes" if row["committed"] else "no")
+            tt.add_row(
+                row["tenant_id"],
+                str(row["site_id"]),
+                f"{row['it_mw']:.1f}",
+                str(row["start"]),
+                "yes" if row["committed"] else "no",
+            )
         out.print(tt)
     declined = [t for t in result.inputs.tenant.ids if t not in set(signed["tenant_id"] if len(signed) else [])]
     if declined:
@@ -167,8 +203,10 @@ def validate(
     """Check a portfolio's descriptors, catalog and geometry; list every problem."""
     _logging(verbose)
     pf = _load(portfolio)
-    out.print(f"{portfolio}: valid: {len(pf.sites)} sites, {len(pf.spec.tenants)} tenant offers, "
-              f"{pf.spec.horizon.periods} {pf.spec.horizon.period}s from {pf.spec.horizon.start}")
+    out.print(
+        f"{portfolio}: valid: {len(pf.sites)} sites, {len(pf.spec.tenants)} tenant offers, "
+        f"{pf.spec.horizon.periods} {pf.spec.horizon.period}s from {pf.spec.horizon.start}"
+    )
 
 
 @app.command()
@@ -192,7 +230,7 @@ def schema(
     kind: Annotated[str, typer.Option(help="portfolio | site | catalog")] = "portfolio",
 ) -> None:
     """Print the JSON Schema of the descriptor format (for editor autocompletion)."""
-    models = {"portfolio": PortfolioSpec, "site": Site, "catalog": Catalog}
+    models: dict[str, type[BaseModel]] = {"portfolio": PortfolioSpec, "site": Site, "catalog": Catalog}
     if kind not in models:
         err.print(f"[red]--kind must be one of {', '.join(models)}, not {kind!r}[/red]")
         raise typer.Exit(EXIT_INPUT)
@@ -207,16 +245,24 @@ def catalog() -> None:
         ("GPU rack types", cat.racks, ("id", "it_kw", "gpus", "cooling", "capex_usd", "gpu_hour_usd")),
         ("cooling units", cat.cooling_units, ("id", "capacity_kw", "footprint_m2", "capex_usd", "redundancy")),
         ("ASIC models", cat.asics, ("id", "th_per_s", "watts", "price_usd")),
-        ("hall modules", cat.hall_modules, ("id", "kind", "it_mw", "capex_usd_per_mw_it", "lead_time_months",
-                                            "pue_liquid", "pue_air")),
+        (
+            "hall modules",
+            cat.hall_modules,
+            ("id", "kind", "it_mw", "capex_usd_per_mw_it", "lead_time_months", "pue_liquid", "pue_air"),
+        ),
     )
     for title, items, cols in sections:
         table = Table(title=title, show_lines=True)
         for c in (*cols, "source"):
             table.add_column(c, overflow="fold", max_width=60 if c == "source" else None)
         for item in items:
-            table.add_row(*[f"{getattr(item, c):,}" if isinstance(getattr(item, c), (int, float)) else str(getattr(item, c))
-                            for c in cols], item.source)
+            table.add_row(
+                *[
+                    f"{getattr(item, c):,}" if isinstance(getattr(item, c), (int, float)) else str(getattr(item, c))
+                    for c in cols
+                ],
+                item.source,
+            )
         out.print(table)
 
 
@@ -230,8 +276,16 @@ def compare(
     table = Table(title=f"{plan_a} -> {plan_b}")
     for c in ("figure", "A", "B", "B - A"):
         table.add_column(c, justify="right" if c != "figure" else "left")
-    for key in ("npv_usd", "npv_uplift_usd", "hpc_it_mw_end", "mining_mw_end", "racks_end", "capex_usd",
-                "hpc_share_of_power", "tenant_max_share"):
+    for key in (
+        "npv_usd",
+        "npv_uplift_usd",
+        "hpc_it_mw_end",
+        "mining_mw_end",
+        "racks_end",
+        "capex_usd",
+        "hpc_share_of_power",
+        "tenant_max_share",
+    ):
         va, vb = a["kpis"].get(key), b["kpis"].get(key)
         diff = "-" if va is None or vb is None else f"{vb - va:,.3f}"
         table.add_row(key, f"{va:,.3f}" if va is not None else "-", f"{vb:,.3f}" if vb is not None else "-", diff)
@@ -249,8 +303,10 @@ def compare(
             sites.add_row(sid, *cells)
     out.print(sites)
     ta, tb = set(a["kpis"]["tenants_signed"]), set(b["kpis"]["tenants_signed"])
-    out.print(f"tenants signed only in A: {', '.join(sorted(ta - tb)) or 'none'}; "
-              f"only in B: {', '.join(sorted(tb - ta)) or 'none'}")
+    out.print(
+        f"tenants signed only in A: {', '.join(sorted(ta - tb)) or 'none'}; "
+        f"only in B: {', '.join(sorted(tb - ta)) or 'none'}"
+    )
 
 
 def _read_plan_json(path: Path) -> dict:

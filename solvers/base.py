@@ -12,7 +12,7 @@ import importlib
 import logging
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 ABS_GAP_TOL = 1e-6
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """Outcome of a solve, as users see it."""
 
     OPTIMAL = "optimal"  # proven within the requested gap

@@ -193,7 +193,7 @@ class CbcSolver:
         t0 = time.perf_counter()
         from_matrix = isinstance(problem, MatrixProblem)
         try:
-            if from_matrix:
+            if isinstance(problem, MatrixProblem):
                 problem, cols = to_pulp(problem)
             else:
                 problem.checkDuplicateVars()  # values are keyed by name

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 try:
     import highspy
 except ImportError:  # pragma: no cover - exercised only where highspy is missing
-    highspy = None
+    highspy = None  # type: ignore[assignment]
 
 
 LP_COST_SCALE = 100.0
@@ -60,7 +60,8 @@ def _use_threads(threads: int) -> None:
 def _status_map() -> dict:
     M = highspy.HighsModelStatus
     limits = (
-        "kTimeLimit kIterationLimit kSolutionLimit kInterrupt kHighsInterrupt kMemoryLimit kObjectiveBound kObjectiveTarget"
+        "kTimeLimit kIterationLimit kSolutionLimit kInterrupt kHighsInterrupt kMemoryLimit "
+        "kObjectiveBound kObjectiveTarget"
     )
     table = {M.kOptimal: "optimal", M.kInfeasible: "infeasible", M.kUnbounded: "unbounded"}
     table.update({getattr(M, n): "limit" for n in limits.split() if hasattr(M, n)})
@@ -148,8 +149,11 @@ class HighsSolver:
         has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
         objective = bound = None
         x = None
-        status = {"infeasible": SolveStatus.INFEASIBLE, "unbounded": SolveStatus.UNBOUNDED,
-                  "error": SolveStatus.ERROR}.get(kind)
+        status = {
+            "infeasible": SolveStatus.INFEASIBLE,
+            "unbounded": SolveStatus.UNBOUNDED,
+            "error": SolveStatus.ERROR,
+        }.get(kind)
         if kind == "empty":  # no columns: only the objective constant, rows must hold at 0
             feasible = bool(np.all((matrix.row_lower <= 0) & (0 <= matrix.row_upper)))
             status = SolveStatus.OPTIMAL if feasible else SolveStatus.INFEASIBLE
@@ -167,9 +171,19 @@ class HighsSolver:
             elif kind == "optimal":
                 bound = objective  # an optimal LP proves its own objective
         values = _write_back(h, *pulp_parts) if pulp_parts is not None and x is not None and len(x) else {}
-        return make_result(status=status, solver=self.name, solver_version=version, maximize=matrix.maximize,
-                           objective=objective, bound=bound, rel_gap=options.rel_gap,
-                           solve_seconds=time.perf_counter() - t0, message=message, values=values, x=x)
+        return make_result(
+            status=status or SolveStatus.ERROR,
+            solver=self.name,
+            solver_version=version,
+            maximize=matrix.maximize,
+            objective=objective,
+            bound=bound,
+            rel_gap=options.rel_gap,
+            solve_seconds=time.perf_counter() - t0,
+            message=message,
+            values=values,
+            x=x,
+        )
 
 
 def _highs_lp(p: MatrixProblem):
@@ -220,8 +234,14 @@ def _watch(h, progress, maximize: bool) -> None:
         bound = data_out.mip_dual_bound
         finite = np.isfinite([objective, bound])
         gap = abs(bound - objective) / max(1e-9, abs(objective)) if finite.all() else None
-        progress({"elapsed_s": data_out.running_time, "objective": objective if finite[0] else None,
-                  "bound": bound if finite[1] else None, "gap": gap})
+        progress(
+            {
+                "elapsed_s": data_out.running_time,
+                "objective": objective if finite[0] else None,
+                "bound": bound if finite[1] else None,
+                "gap": gap,
+            }
+        )
 
     h.setCallback(report, None)
     for kind in (cb.kCallbackMipImprovingSolution, cb.kCallbackMipLogging):

@@ -45,9 +45,13 @@ class MatrixProblem:
 
     def __post_init__(self) -> None:
         n, m = len(self.cost), len(self.row_lower)
-        for label, arr, size in (("col_lower", self.col_lower, n), ("col_upper", self.col_upper, n),
-                                 ("integer", self.integer, n), ("row_upper", self.row_upper, m),
-                                 ("starts", self.starts, m + 1)):
+        for label, arr, size in (
+            ("col_lower", self.col_lower, n),
+            ("col_upper", self.col_upper, n),
+            ("integer", self.integer, n),
+            ("row_upper", self.row_upper, m),
+            ("starts", self.starts, m + 1),
+        ):
             if len(arr) != size:
                 raise ValueError(f"{self.name}: {label} has {len(arr)} entries, expected {size}")
         if len(self.index) != len(self.value) or (m and self.starts[-1] != len(self.index)):
@@ -137,18 +141,28 @@ def from_pulp(prob: pulp.LpProblem) -> tuple[MatrixProblem, list[pulp.LpVariable
             r_idx.append(i)
             c_idx.append(col_of[key(v)])
             vals.append(a)
-    starts, index, value = csr(np.array(r_idx, dtype=np.int64), np.array(c_idx, dtype=np.int64),
-                               np.array(vals, dtype=float), len(rows))
-    lower_row, upper_row = (np.array(b, dtype=float) for b in zip(*map(_row_bounds, rows))) if rows else (
-        np.zeros(0), np.zeros(0))
+    starts, index, value = csr(
+        np.array(r_idx, dtype=np.int64), np.array(c_idx, dtype=np.int64), np.array(vals, dtype=float), len(rows)
+    )
+    lower_row, upper_row = (
+        (np.array(b, dtype=float) for b in zip(*map(_row_bounds, rows))) if rows else (np.zeros(0), np.zeros(0))
+    )
     matrix = MatrixProblem(
-        name=str(prob.name), maximize=prob.sense == pulp.LpMaximize, cost=cost,
+        name=str(prob.name),
+        maximize=prob.sense == pulp.LpMaximize,
+        cost=cost,
         col_lower=np.array([-INF if v.lowBound is None else v.lowBound for v in cols], dtype=float),
         col_upper=np.array([INF if v.upBound is None else v.upBound for v in cols], dtype=float),
         integer=np.array([v.cat == pulp.LpInteger for v in cols], dtype=bool),
-        row_lower=lower_row, row_upper=upper_row, starts=starts, index=index, value=value,
+        row_lower=lower_row,
+        row_upper=upper_row,
+        starts=starts,
+        index=index,
+        value=value,
         offset=float(objective.constant) if objective is not None else 0.0,
-        col_names=lambda: [v.name for v in cols], row_names=lambda: [c.name or f"r{i}" for i, c in enumerate(rows)])
+        col_names=lambda: [v.name for v in cols],
+        row_names=lambda: [c.name or f"r{i}" for i, c in enumerate(rows)],
+    )
     return matrix, cols, rows
 
 
@@ -171,9 +185,14 @@ def to_pulp(p: MatrixProblem) -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
     variables = []
     for j, name in enumerate(names):
         lo, up = p.col_lower[j], p.col_upper[j]
-        variables.append(prob.add_variable(_safe(name), None if lo == -INF else float(lo),
-                                           None if up == INF else float(up),
-                                           cat=pulp.LpInteger if p.integer[j] else pulp.LpContinuous))
+        variables.append(
+            prob.add_variable(
+                _safe(name),
+                None if lo == -INF else float(lo),
+                None if up == INF else float(up),
+                cat=pulp.LpInteger if p.integer[j] else pulp.LpContinuous,
+            )
+        )
     prob.setObjective(_affine([(variables[j], float(p.cost[j])) for j in np.flatnonzero(p.cost)]) + p.offset)
     row_names = p.row_names() or [f"r{i}" for i in range(p.num_rows)]
     for i, name in enumerate(row_names):
@@ -202,6 +221,9 @@ def _affine(terms: list[tuple[pulp.LpVariable, float]]) -> pulp.LpAffineExpressi
     return pulp.LpAffineExpression(dict(terms))
 
 
+_UNSAFE = str.maketrans("-+[] >/:=,", "_" * 10)
+
+
 def _safe(text: str) -> str:
     """A name PuLP and LP files accept (no spaces or operators)."""
-    return str(text).translate(str.maketrans({c: "_" for c in "-+[] ->/:=,"}))
+    return str(text).translate(_UNSAFE)

@@ -21,20 +21,56 @@ from planner import plan, portfolio_from_dict
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 CFLP = Path(__file__).resolve().parent / "data" / "cflp"
-OPTIMA = {n: float(v) for n, v in (line.split() for line in (CFLP / "optima.txt").read_text().splitlines() if line.strip())}
+OPTIMA = {
+    n: float(v) for n, v in (line.split() for line in (CFLP / "optima.txt").read_text().splitlines() if line.strip())
+}
 
 CATALOG = {
-    "racks": [{"id": "unit", "it_kw": 1, "gpus": 1, "cooling": "air", "footprint_m2": 1e-6, "capex_usd": 0,
-               "gpu_hour_usd": 0, "gpu_hour_change_per_year": 0, "life_years": 5, "source": "test"}],
-    "cooling_units": [{"id": "cdu", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 0, "life_years": 15, "source": "test"}],
+    "racks": [
+        {
+            "id": "unit",
+            "it_kw": 1,
+            "gpus": 1,
+            "cooling": "air",
+            "footprint_m2": 1e-6,
+            "capex_usd": 0,
+            "gpu_hour_usd": 0,
+            "gpu_hour_change_per_year": 0,
+            "life_years": 5,
+            "source": "test",
+        }
+    ],
+    "cooling_units": [
+        {"id": "cdu", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 0, "life_years": 15, "source": "test"}
+    ],
     "asics": [{"id": "asic", "th_per_s": 200, "watts": 3500, "price_usd": 0, "source": "test"}],
-    "hall_modules": [{"id": "campus", "kind": "new_build", "it_mw": 100, "footprint_m2": 1, "capex_usd_per_mw_it": 0,
-                      "lead_time_months": 0, "pue_liquid": 1.0, "pue_air": 1.0, "life_years": 20,
-                      "source": "test"}],
-    "operating": {"mining_opex_usd_per_mw_year": 0, "hpc_opex_usd_per_mw_year": 0, "cloud_opex_usd_per_mw_year": 0,
-                  "hpc_load_factor": 1.0, "cloud_utilisation": 1.0, "mining_uptime": 1.0, "pue_mining_air": 1.0,
-                  "pue_mining_immersion": 1.0, "pue_per_degc_above_15": 0.0, "grid_asset_life_years": 30,
-                  "source": "test"},
+    "hall_modules": [
+        {
+            "id": "campus",
+            "kind": "new_build",
+            "it_mw": 100,
+            "footprint_m2": 1,
+            "capex_usd_per_mw_it": 0,
+            "lead_time_months": 0,
+            "pue_liquid": 1.0,
+            "pue_air": 1.0,
+            "life_years": 20,
+            "source": "test",
+        }
+    ],
+    "operating": {
+        "mining_opex_usd_per_mw_year": 0,
+        "hpc_opex_usd_per_mw_year": 0,
+        "cloud_opex_usd_per_mw_year": 0,
+        "hpc_load_factor": 1.0,
+        "cloud_utilisation": 1.0,
+        "mining_uptime": 1.0,
+        "pue_mining_air": 1.0,
+        "pue_mining_immersion": 1.0,
+        "pue_per_degc_above_15": 0.0,
+        "grid_asset_life_years": 30,
+        "source": "test",
+    },
 }
 
 
@@ -61,19 +97,43 @@ def cflp_portfolio(cap, fixed, demand, cost):
     R = float(per_unit.max())
     site_ids = [f"w{i}" for i in range(len(cap))]
     sites = [
-        site_dict(sid, contract_mw=float(cap[i]), price_usd_per_mwh=0.0, mining_mw=0.0, air_capacity_mw=float(cap[i]),
-                  conversion_cost_usd=float(fixed[i]), parcel_m2=40_000.0)
+        site_dict(
+            sid,
+            contract_mw=float(cap[i]),
+            price_usd_per_mwh=0.0,
+            mining_mw=0.0,
+            air_capacity_mw=float(cap[i]),
+            conversion_cost_usd=float(fixed[i]),
+            parcel_m2=40_000.0,
+        )
         for i, sid in enumerate(site_ids)
     ]
     tenants = [
-        tenant_dict(f"c{j}", site_ids, it_mw=float(demand[j]), rate_usd_per_kw_month=R / 12000.0, term_months=12,
-                    start_earliest="2026-01-01", start_latest="2026-01-01", rack_type="unit", committed=True,
-                    max_sites=len(site_ids), power="included",
-                    site_rates_usd_per_kw_month={sid: (R - per_unit[i, j]) / 12000.0 for i, sid in enumerate(site_ids)})
+        tenant_dict(
+            f"c{j}",
+            site_ids,
+            it_mw=float(demand[j]),
+            rate_usd_per_kw_month=R / 12000.0,
+            term_months=12,
+            start_earliest="2026-01-01",
+            start_latest="2026-01-01",
+            rack_type="unit",
+            committed=True,
+            max_sites=len(site_ids),
+            power="included",
+            site_rates_usd_per_kw_month={sid: (R - per_unit[i, j]) / 12000.0 for i, sid in enumerate(site_ids)},
+        )
         for j in range(len(demand))
     ]
-    data = portfolio_dict("cflp", sites, tenants, periods=1, period="year", catalog=CATALOG,
-                          finance={"discount_rate_per_year": 0.0, "terminal_value": "none"})
+    data = portfolio_dict(
+        "cflp",
+        sites,
+        tenants,
+        periods=1,
+        period="year",
+        catalog=CATALOG,
+        finance={"discount_rate_per_year": 0.0, "terminal_value": "none"},
+    )
     return portfolio_from_dict(data, Path(".")), R * float(demand.sum())
 
 

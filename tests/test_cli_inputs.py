@@ -89,11 +89,15 @@ def test_validate_lists_problems_of_several_files_one_per_line(runner: CliRunner
     )
 
 
-def test_validate_relative_path_names_the_portfolio_as_given(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_relative_path_names_the_portfolio_as_given(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(BROKEN)
     result = runner.invoke(app, ["validate", "tenant-unknown-rack/portfolio.yaml"])
     assert result.exit_code == EXIT_INPUT
-    assert "tenant-unknown-rack/portfolio.yaml: tenants[0].rack_type: gb900-nvl576: unknown rack type" in flat(result.stderr)
+    assert "tenant-unknown-rack/portfolio.yaml: tenants[0].rack_type: gb900-nvl576: unknown rack type" in flat(
+        result.stderr
+    )
 
 
 def test_validate_missing_portfolio_file(runner: CliRunner, tmp_path: Path) -> None:

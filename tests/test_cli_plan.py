@@ -24,10 +24,32 @@ from planner.testing.synthetic import random_portfolio
 
 ROOT = Path(__file__).resolve().parents[1]
 WHITEFIBER = ROOT / "sites" / "whitefiber.yaml"
-FILES = ("plan.json", "site_period.csv", "tenants.csv", "cash_flows.csv", "procurement.csv", "sites.geojson",
-         "power_split.png", "cash_flows.png", "buildout.png", "report.html", "plan.xlsx")
-PLAN_KEYS = {"status", "objective_usd", "bound_usd", "gap", "solver", "solve_seconds", "build_seconds", "kpis", "sites",
-             "tenants", "periods"}
+FILES = (
+    "plan.json",
+    "site_period.csv",
+    "tenants.csv",
+    "cash_flows.csv",
+    "procurement.csv",
+    "sites.geojson",
+    "power_split.png",
+    "cash_flows.png",
+    "buildout.png",
+    "report.html",
+    "plan.xlsx",
+)
+PLAN_KEYS = {
+    "status",
+    "objective_usd",
+    "bound_usd",
+    "gap",
+    "solver",
+    "solve_seconds",
+    "build_seconds",
+    "kpis",
+    "sites",
+    "tenants",
+    "periods",
+}
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -37,8 +59,11 @@ def _dcplan() -> list[str]:
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -50,8 +75,14 @@ def _leftovers(folder: Path) -> list[str]:
 def whitefiber(tmp_path_factory):
     """`dcplan plan sites/whitefiber.yaml --out DIR`, as a user runs it (a subprocess)."""
     out = tmp_path_factory.mktemp("whitefiber") / "plan"
-    proc = subprocess.run([*_dcplan(), "plan", str(WHITEFIBER), "--out", str(out)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path_factory.getbasetemp(), env={**os.environ, "MPLBACKEND": "Agg"})
+    proc = subprocess.run(
+        [*_dcplan(), "plan", str(WHITEFIBER), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path_factory.getbasetemp(),
+        env={**os.environ, "MPLBACKEND": "Agg"},
+    )
     return proc, out
 
 
@@ -148,10 +179,13 @@ def _small_portfolio(tmp_path: Path, name: str = "small", **finance) -> Path:
     the bundled catalog: solved in well under a second."""
     from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
-    data = portfolio_dict(name, [site_dict("s1", contract_mw=60, mining_mw=10)],
-                          [tenant_dict("t1", ["s1"], it_mw=20, committed=True, start_earliest="2028-01-01",
-                                       start_latest="2028-12-01")], periods=16,
-                          finance={"terminal_value": "none", **finance})
+    data = portfolio_dict(
+        name,
+        [site_dict("s1", contract_mw=60, mining_mw=10)],
+        [tenant_dict("t1", ["s1"], it_mw=20, committed=True, start_earliest="2028-01-01", start_latest="2028-12-01")],
+        periods=16,
+        finance={"terminal_value": "none", **finance},
+    )
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
@@ -255,8 +289,9 @@ def test_plan_gap_option_is_honoured(tmp_path):
 def test_plan_by_site_decomposition(tmp_path):
     """`--method decompose`: a valid plan whose message names the decomposition, with a bound."""
     out = tmp_path / "dec"
-    result = CliRunner().invoke(app, ["plan", str(_small_portfolio(tmp_path)), "--out", str(out), "--method",
-                                      "decompose"])
+    result = CliRunner().invoke(
+        app, ["plan", str(_small_portfolio(tmp_path)), "--out", str(out), "--method", "decompose"]
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads((out / "plan.json").read_text())
     assert plan["violations"] == [] and plan["bound_usd"] >= plan["objective_usd"] - 1.0

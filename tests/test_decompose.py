@@ -7,7 +7,6 @@ import copy
 import dataclasses
 import logging
 from pathlib import Path
-
 from unittest import mock
 
 import numpy as np
@@ -17,12 +16,12 @@ from hypothesis import event, given, note
 from hypothesis import strategies as st
 
 from planner import portfolio_from_dict
-from planner.solve import decompose, planning
 from planner.inputs import prepare
 from planner.model import build_model
-from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
-from planner.testing import strategies as S
 from planner.results.validator import validate
+from planner.solve import decompose, planning
+from planner.testing import strategies as S
+from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from solvers import SolveOptions, get_solver
 
 TOL = 1e-6
@@ -80,8 +79,10 @@ def test_one_site_with_its_tenants_whole_is_the_whole_model(d):
     commitments, gives the whole model's optimum (checks the tenant arrays of site_inputs)."""
     ins = prepare(load(d))
     m = build_model(ins)
-    pieces = [decompose.Piece(k, float(ins.tenant.mw[k]), ins.tenant.starts(k, ins.T), bool(ins.tenant.committed[k]))
-              for k in range(ins.tenant.K)]
+    pieces = [
+        decompose.Piece(k, float(ins.tenant.mw[k]), ins.tenant.starts(k, ins.T), bool(ins.tenant.committed[k]))
+        for k in range(ins.tenant.K)
+    ]
     site = build_model(decompose.site_inputs(ins, 0, pieces, ins.op.cloud_max_it_mw))
     r_whole = get_solver("highs").solve(m.problem, SolveOptions(rel_gap=1e-9))
     r_site = get_solver("highs").solve(site.problem, SolveOptions(rel_gap=1e-9))
@@ -109,8 +110,7 @@ def check_decomposed_plan(d: dict, whole: planning.Plan | None = None, lp: bool 
     return p
 
 
-@given(d=S.portfolios(min_sites=2, max_sites=5, max_tenants=4, constrained=False, max_periods=6),
-       lp=st.booleans())
+@given(d=S.portfolios(min_sites=2, max_sites=5, max_tenants=4, constrained=False, max_periods=6), lp=st.booleans())
 def test_decomposed_plans_are_valid_and_within_the_bounds(d, lp):
     """With the LP relaxation (fixed-integer LP) or without it (merit order, the sites'
     plans assembled)."""
@@ -120,21 +120,46 @@ def test_decomposed_plans_are_valid_and_within_the_bounds(d, lp):
     except planning.PlanningError:
         return
     p = check_decomposed_plan(d, whole, lp)
-    event(f"{'LP' if lp else 'merit order'}: "
-          f"{'decomposed' if 'site decomposition' in p.solve['message'] else 'whole MILP (fallback)'}")
+    event(
+        f"{'LP' if lp else 'merit order'}: "
+        f"{'decomposed' if 'site decomposition' in p.solve['message'] else 'whole MILP (fallback)'}"
+    )
 
 
 def small_portfolio() -> dict:
     """Four sites, a committed tenant that needs two of them, two optional offers and a
     capped cloud market: every coupling the decomposition handles."""
-    sites = [site_dict(f"s{i}", contract_mw=mw, mining_mw=0.5 * mw, price_usd_per_mwh=p, conversion_cost_usd=20e6,
-                       parcel_m2=250_000.0) for i, (mw, p) in enumerate([(60, 35), (80, 45), (50, 30), (120, 55)])]
-    tenants = [tenant_dict("anchor", ["s0", "s1", "s2"], it_mw=70.0, max_sites=2, committed=True,
-                           start_earliest="2028-01-01", start_latest="2028-06-01"),
-               tenant_dict("option-a", ["s2", "s3"], it_mw=30.0, start_earliest="2028-01-01",
-                           start_latest="2029-01-01"),
-               tenant_dict("option-b", ["s3"], it_mw=60.0, rate_usd_per_kw_month=110.0,
-                           start_earliest="2028-06-01", start_latest="2029-06-01")]
+    sites = [
+        site_dict(
+            f"s{i}",
+            contract_mw=mw,
+            mining_mw=0.5 * mw,
+            price_usd_per_mwh=p,
+            conversion_cost_usd=20e6,
+            parcel_m2=250_000.0,
+        )
+        for i, (mw, p) in enumerate([(60, 35), (80, 45), (50, 30), (120, 55)])
+    ]
+    tenants = [
+        tenant_dict(
+            "anchor",
+            ["s0", "s1", "s2"],
+            it_mw=70.0,
+            max_sites=2,
+            committed=True,
+            start_earliest="2028-01-01",
+            start_latest="2028-06-01",
+        ),
+        tenant_dict("option-a", ["s2", "s3"], it_mw=30.0, start_earliest="2028-01-01", start_latest="2029-01-01"),
+        tenant_dict(
+            "option-b",
+            ["s3"],
+            it_mw=60.0,
+            rate_usd_per_kw_month=110.0,
+            start_earliest="2028-06-01",
+            start_latest="2029-06-01",
+        ),
+    ]
     return portfolio_dict("small", sites, tenants, periods=16, scenario={"cloud_max_it_mw": 30.0})
 
 
@@ -146,10 +171,20 @@ def test_decomposed_small_portfolio():
 def test_split_tenant_pieces_add_up_to_the_offer():
     """A tenant bigger than any one of its sites is split over two: its pieces at the two
     sites sum to its MW and share one start."""
-    sites = [site_dict(f"s{i}", contract_mw=60.0, mining_mw=0.0, parcel_m2=200_000.0, building_m2=0.0)
-             for i in range(3)]
-    tenants = [tenant_dict("big", ["s0", "s1", "s2"], it_mw=70.0, max_sites=2, committed=True,
-                           start_earliest="2028-01-01", start_latest="2028-06-01")]
+    sites = [
+        site_dict(f"s{i}", contract_mw=60.0, mining_mw=0.0, parcel_m2=200_000.0, building_m2=0.0) for i in range(3)
+    ]
+    tenants = [
+        tenant_dict(
+            "big",
+            ["s0", "s1", "s2"],
+            it_mw=70.0,
+            max_sites=2,
+            committed=True,
+            start_earliest="2028-01-01",
+            start_latest="2028-06-01",
+        )
+    ]
     d = portfolio_dict("split", sites, tenants, periods=12)
     pf = load(d)
     ins = prepare(pf)
@@ -162,7 +197,7 @@ def test_split_tenant_pieces_add_up_to_the_offer():
     p = planning.plan(pf, bau=False, method="decompose")
     assert not p.violations
     lease = p.decisions.lease_mw[0]
-    assert (lease.sum(axis=0)[lease.sum(axis=0) > 0] == pytest.approx(70.0))
+    assert lease.sum(axis=0)[lease.sum(axis=0) > 0] == pytest.approx(70.0)
     assert (lease.max(axis=1) > 0).sum() == 2
 
 
@@ -189,10 +224,15 @@ def test_without_the_lp_first_the_time_left_gives_the_bound(monkeypatch):
 
 def test_a_committed_tenant_its_site_cannot_serve_moves_to_the_next(monkeypatch, caplog):
     """s0 (10 MW contract) ranked first for a 30 MW committed tenant fails; s1 serves it."""
-    sites = [site_dict("s0", contract_mw=10.0, mining_mw=0.0, parcel_m2=200_000.0),
-             site_dict("s1", contract_mw=80.0, mining_mw=0.0, parcel_m2=200_000.0)]
-    tenants = [tenant_dict("anchor", ["s0", "s1"], it_mw=30.0, committed=True,
-                           start_earliest="2028-01-01", start_latest="2028-06-01")]
+    sites = [
+        site_dict("s0", contract_mw=10.0, mining_mw=0.0, parcel_m2=200_000.0),
+        site_dict("s1", contract_mw=80.0, mining_mw=0.0, parcel_m2=200_000.0),
+    ]
+    tenants = [
+        tenant_dict(
+            "anchor", ["s0", "s1"], it_mw=30.0, committed=True, start_earliest="2028-01-01", start_latest="2028-06-01"
+        )
+    ]
     pf = load(portfolio_dict("move", sites, tenants, periods=12))
     monkeypatch.setattr(decompose, "LP_MAX_VARIABLES", 0)
     monkeypatch.setattr(decompose.guide, "site_rank", lambda m, k, lp: np.arange(len(m.inputs.tenant.sites(k))))

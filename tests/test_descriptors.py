@@ -77,11 +77,21 @@ def examples() -> dict[type[BaseModel], dict[str, Any]]:
         D.Scenario: {"name": "low"},
         D.PortfolioSpec: syn.portfolio_dict("p", [site], [tenant_data()]),
         D.Segment: {"period": "year", "periods": 15},
-        D.WorkInProgress: {"kind": "hall", "id": "conversion-20mw", "units": 2, "in_service": "2026-07-01",
-                           "remaining_capex_usd": 5e7},
+        D.WorkInProgress: {
+            "kind": "hall",
+            "id": "conversion-20mw",
+            "units": 2,
+            "in_service": "2026-07-01",
+            "remaining_capex_usd": 5e7,
+        },
         D.Counterparty: {"id": "hyperscaler", "credit": "investment_grade"},
-        D.Market: {"id": "colo", "grids": ["ERCOT"], "rate_usd_per_kw_month": 135, "max_it_mw": 300,
-                   "rack_type": "gb300-nvl72"},
+        D.Market: {
+            "id": "colo",
+            "grids": ["ERCOT"],
+            "rate_usd_per_kw_month": 135,
+            "max_it_mw": 300,
+            "rack_type": "gb300-nvl72",
+        },
         D.Operator: {"id": "IREN", "cloud_max_it_mw": 280},
     }
 
@@ -382,12 +392,40 @@ def test_assignment_is_validated() -> None:
 
 UNIT_TOKENS = {
     # units
-    "mw", "kw", "mwh", "usd", "m", "m2", "c", "degc", "s", "watts", "day", "month", "months", "year", "years",
-    "period", "periods",
+    "mw",
+    "kw",
+    "mwh",
+    "usd",
+    "m",
+    "m2",
+    "c",
+    "degc",
+    "s",
+    "watts",
+    "day",
+    "month",
+    "months",
+    "year",
+    "years",
+    "period",
+    "periods",
     # dimensionless quantities that say so
-    "share", "multiplier", "factor", "utilisation", "uptime", "pue", "cap", "lat", "lon",
+    "share",
+    "multiplier",
+    "factor",
+    "utilisation",
+    "uptime",
+    "pue",
+    "cap",
+    "lat",
+    "lon",
     # counts of things
-    "gpus", "units", "sites", "halls", "cdus", "options",
+    "gpus",
+    "units",
+    "sites",
+    "halls",
+    "cdus",
+    "options",
 }
 
 

@@ -25,21 +25,58 @@ HALL_M2 = 1000.0
 
 def catalog(hall_kind: str = "new_build", hall_lead_months: int = 0) -> dict:
     """PUE 1, 10 MW halls on 1,000 m2 at 10 M$, 1 MW N+1 CDUs at 10 k$."""
-    rack = {"gpus": 1, "footprint_m2": 1.0, "capex_usd": 0, "gpu_hour_usd": 0, "gpu_hour_change_per_year": 0,
-            "life_years": 10, "source": "test"}
+    rack = {
+        "gpus": 1,
+        "footprint_m2": 1.0,
+        "capex_usd": 0,
+        "gpu_hour_usd": 0,
+        "gpu_hour_change_per_year": 0,
+        "life_years": 10,
+        "source": "test",
+    }
     return {
-        "racks": [{"id": "liq", "it_kw": 100, "cooling": "liquid", **rack},
-                  {"id": "air", "it_kw": 50, "cooling": "air", **rack}],
-        "cooling_units": [{"id": "cdu", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 10_000,
-                           "life_years": 10, "source": "test"}],
+        "racks": [
+            {"id": "liq", "it_kw": 100, "cooling": "liquid", **rack},
+            {"id": "air", "it_kw": 50, "cooling": "air", **rack},
+        ],
+        "cooling_units": [
+            {
+                "id": "cdu",
+                "capacity_kw": 1000,
+                "footprint_m2": 1,
+                "capex_usd": 10_000,
+                "life_years": 10,
+                "source": "test",
+            }
+        ],
         "asics": [{"id": "a", "th_per_s": 100, "watts": 1000, "price_usd": 0, "source": "test"}],
-        "hall_modules": [{"id": "hall", "kind": hall_kind, "it_mw": 10, "footprint_m2": HALL_M2,
-                          "capex_usd_per_mw_it": 1e6, "lead_time_months": hall_lead_months, "pue_liquid": 1.0,
-                          "pue_air": 1.0, "life_years": 20, "source": "test"}],
-        "operating": {"mining_opex_usd_per_mw_year": 0, "hpc_opex_usd_per_mw_year": 0,
-                      "cloud_opex_usd_per_mw_year": 1000, "hpc_load_factor": 1.0, "cloud_utilisation": 1.0,
-                      "mining_uptime": 1.0, "pue_mining_air": 1.0, "pue_mining_immersion": 1.0,
-                      "pue_per_degc_above_15": 0.0, "grid_asset_life_years": 30, "source": "test"},
+        "hall_modules": [
+            {
+                "id": "hall",
+                "kind": hall_kind,
+                "it_mw": 10,
+                "footprint_m2": HALL_M2,
+                "capex_usd_per_mw_it": 1e6,
+                "lead_time_months": hall_lead_months,
+                "pue_liquid": 1.0,
+                "pue_air": 1.0,
+                "life_years": 20,
+                "source": "test",
+            }
+        ],
+        "operating": {
+            "mining_opex_usd_per_mw_year": 0,
+            "hpc_opex_usd_per_mw_year": 0,
+            "cloud_opex_usd_per_mw_year": 1000,
+            "hpc_load_factor": 1.0,
+            "cloud_utilisation": 1.0,
+            "mining_uptime": 1.0,
+            "pue_mining_air": 1.0,
+            "pue_mining_immersion": 1.0,
+            "pue_per_degc_above_15": 0.0,
+            "grid_asset_life_years": 30,
+            "source": "test",
+        },
     }
 
 
@@ -58,9 +95,16 @@ def committed(tid: str, sites: list[str], it_mw: float, **kw) -> dict:
 
 
 def data(sites, tenants, *, periods=4, period="year", cat=None, finance=None) -> dict:
-    return portfolio_dict("planted", sites, tenants, periods=periods, period=period, catalog=cat or catalog(),
-                          finance={"discount_rate_per_year": 0.0, "terminal_value": "none", **(finance or {})},
-                          scenario={"hashprice": {"halvings": []}})
+    return portfolio_dict(
+        "planted",
+        sites,
+        tenants,
+        periods=periods,
+        period=period,
+        catalog=cat or catalog(),
+        finance={"discount_rate_per_year": 0.0, "terminal_value": "none", **(finance or {})},
+        scenario={"hashprice": {"halvings": []}},
+    )
 
 
 YEARS = ["2026", "2027", "2028", "2029"]
@@ -69,26 +113,64 @@ UPGRADE = {"id": "u1", "mw": 30, "capex_usd": 1e6, "lead_time_months": 24}
 # name -> (portfolio data, expected shortfall families, site, tenant, periods (None: see the test), MW/m2/USD short)
 CASES = {
     # 30 MW committed from 2027 on a 20 MW contract and interconnect (PUE 1): 10 MW short, 2027-2029
-    "power": (data([site("s1", contract_mw=20)], [committed("t1", ["s1"], 30, start_earliest="2027-01-01")]),
-              {"power_contract", "interconnect"}, "s1", "t1", YEARS[1:], 10.0),
+    "power": (
+        data([site("s1", contract_mw=20)], [committed("t1", ["s1"], 30, start_earliest="2027-01-01")]),
+        {"power_contract", "interconnect"},
+        "s1",
+        "t1",
+        YEARS[1:],
+        10.0,
+    ),
     # 3 halls of 1,000 m2 on a parcel with (sqrt(5000) - 20)^2 = 2,571 m2 of buildable land
-    "land": (data([site("s1", contract_mw=60, parcel_m2=5000)], [committed("t1", ["s1"], 30)]),
-             {"land_buildable"}, "s1", "t1", YEARS, None),
+    "land": (
+        data([site("s1", contract_mw=60, parcel_m2=5000)], [committed("t1", ["s1"], 30)]),
+        {"land_buildable"},
+        "s1",
+        "t1",
+        YEARS,
+        None,
+    ),
     # 20 MW of air-cooled racks, 10 MW of air cooling
-    "air": (data([site("s1", contract_mw=60, air_capacity_mw=10)], [committed("t1", ["s1"], 20, rack_type="air")]),
-            {"air_cooling"}, "s1", "t1", YEARS, 10.0),
+    "air": (
+        data([site("s1", contract_mw=60, air_capacity_mw=10)], [committed("t1", ["s1"], 20, rack_type="air")]),
+        {"air_cooling"},
+        "s1",
+        "t1",
+        YEARS,
+        10.0,
+    ),
     # 2 halls (20 M$) and 21 CDUs (0.21 M$) in 2026 against a 5 M$ budget
-    "budget": (data([site("s1", contract_mw=60)], [committed("t1", ["s1"], 20)],
-                    finance={"capex_budget_usd_per_period": 5e6}),
-               {"budget"}, None, "t1", YEARS[:1], 2 * 10e6 + 21 * 10e3 - 5e6),
+    "budget": (
+        data([site("s1", contract_mw=60)], [committed("t1", ["s1"], 20)], finance={"capex_budget_usd_per_period": 5e6}),
+        {"budget"},
+        None,
+        "t1",
+        YEARS[:1],
+        2 * 10e6 + 21 * 10e3 - 5e6,
+    ),
     # 20 MW committed only at a 5 MW site, while a 100 MW site is not eligible
-    "ineligible": (data([site("big", contract_mw=100), site("tiny", contract_mw=5)], [committed("t1", ["tiny"], 20)]),
-                   {"power_contract", "interconnect"}, "tiny", "t1", YEARS, 15.0),
+    "ineligible": (
+        data([site("big", contract_mw=100), site("tiny", contract_mw=5)], [committed("t1", ["tiny"], 20)]),
+        {"power_contract", "interconnect"},
+        "tiny",
+        "t1",
+        YEARS,
+        15.0,
+    ),
     # 20 MW from 2026Q1-Q2 for a year behind a 5 MW interconnect whose +30 MW upgrade takes 24 months
-    "upgrade_lead": (data([site("s1", contract_mw=40, interconnect_mw=5, upgrades=[UPGRADE])],
-                          [committed("t1", ["s1"], 20, start_latest="2026-04-01", term_months=12)],
-                          periods=12, period="quarter"),
-                     {"interconnect"}, "s1", "t1", None, 15.0),
+    "upgrade_lead": (
+        data(
+            [site("s1", contract_mw=40, interconnect_mw=5, upgrades=[UPGRADE])],
+            [committed("t1", ["s1"], 20, start_latest="2026-04-01", term_months=12)],
+            periods=12,
+            period="quarter",
+        ),
+        {"interconnect"},
+        "s1",
+        "t1",
+        None,
+        15.0,
+    ),
 }
 
 
@@ -150,7 +232,7 @@ def test_upgrade_lead_hint(diagnoses):
     quarters = [f"{y}Q{q}" for y in (2026, 2027, 2028) for q in (1, 2, 3, 4)]
     assert len(s.periods) == 4
     assert set(s.periods) <= set(quarters[:5])
-    assert s.periods == quarters[quarters.index(s.periods[0]):][:4]
+    assert s.periods == quarters[quarters.index(s.periods[0]) :][:4]
     hint = [h for h in s.hints if h.startswith("upgrade u1")]
     assert hint and "2028Q1" in hint[0] and "24 months" in hint[0]
 
@@ -164,9 +246,15 @@ def test_budget_is_in_usd(diagnoses):
 def test_concentration_shortfall():
     """A committed 20 MW tenant and an optional 5 MW one at the same rate, cap 50 %: t1 earns
     96 M$ of 120 M$; the cap allows 60 M$, 36 M$ short."""
-    d = diagnose(_load(data([site("s1", contract_mw=60)],
-                            [committed("t1", ["s1"], 20), committed("t2", ["s1"], 5, committed=False)],
-                            finance={"concentration_cap": 0.5})))
+    d = diagnose(
+        _load(
+            data(
+                [site("s1", contract_mw=60)],
+                [committed("t1", ["s1"], 20), committed("t2", ["s1"], 5, committed=False)],
+                finance={"concentration_cap": 0.5},
+            )
+        )
+    )
     [s] = d.shortfalls
     assert (s.family, s.tenant, s.unit) == ("concentration", "t1", "USD")
     assert s.max_amount == pytest.approx(96e6 - 0.5 * 120e6, rel=1e-6)
@@ -174,8 +262,9 @@ def test_concentration_shortfall():
 
 def test_hall_lead_shortfall():
     """Halls take 12 months: a tenant committed from 2026 lacks hall capacity in 2026 only."""
-    d = diagnose(_load(data([site("s1", contract_mw=60)], [committed("t1", ["s1"], 20)],
-                            cat=catalog(hall_lead_months=12))))
+    d = diagnose(
+        _load(data([site("s1", contract_mw=60)], [committed("t1", ["s1"], 20)], cat=catalog(hall_lead_months=12)))
+    )
     families = {s.family for s in d.shortfalls}
     assert "hall_it" in families and families <= {"hall_it", "hall_floor"}
     hall = next(s for s in d.shortfalls if s.family == "hall_it")
@@ -186,8 +275,15 @@ def test_hall_lead_shortfall():
 def test_conversion_beyond_mining_buildings():
     """Only conversion halls: 30 MW needs 3,000 m2 of a 2,500 m2 mining building; the
     shortfall is the building area, not hall capacity."""
-    d = diagnose(_load(data([site("s1", contract_mw=60, mining_mw=10)], [committed("t1", ["s1"], 30)],
-                            cat=catalog(hall_kind="conversion"))))
+    d = diagnose(
+        _load(
+            data(
+                [site("s1", contract_mw=60, mining_mw=10)],
+                [committed("t1", ["s1"], 30)],
+                cat=catalog(hall_kind="conversion"),
+            )
+        )
+    )
     [s] = d.shortfalls
     assert (s.family, s.site, s.unit) == ("land_buildings", "s1", "m2")
     assert s.max_amount == pytest.approx(500, rel=0.01)

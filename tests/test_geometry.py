@@ -48,6 +48,7 @@ def raises(parcel, exclusions=NONE, buildings=NONE, setback_m=0.0) -> GeometryEr
 # Shapes are built as metre offsets around the origin, then placed either in
 # UTM 33N or, through a local equirectangular scaling, in EPSG:4326.
 
+
 def _star(gaps_radii):
     """Star-shaped polygon: vertices at increasing angles (all gaps < pi), so it is simple."""
     gaps, radii = zip(*gaps_radii)
@@ -56,12 +57,12 @@ def _star(gaps_radii):
     return shapely.Polygon([(r * math.cos(a), r * math.sin(a)) for a, r in zip(angles, radii)])
 
 
-stars = st.lists(
-    st.tuples(st.floats(1.0, 2.5), st.floats(20.0, 600.0)), min_size=4, max_size=12
-).map(_star)
+stars = st.lists(st.tuples(st.floats(1.0, 2.5), st.floats(20.0, 600.0)), min_size=4, max_size=12).map(_star)
 rectangles = st.builds(
     lambda w, h, rot: shapely.affinity.rotate(shapely.box(-w / 2, -h / 2, w / 2, h / 2), rot, (0, 0)),
-    st.floats(20.0, 1200.0), st.floats(20.0, 1200.0), st.floats(0.0, 180.0),
+    st.floats(20.0, 1200.0),
+    st.floats(20.0, 1200.0),
+    st.floats(0.0, 180.0),
 )
 hulls = (
     st.lists(st.tuples(st.floats(-600.0, 600.0), st.floats(-600.0, 600.0)), min_size=3, max_size=15)
@@ -98,6 +99,7 @@ def sites(draw):
 
 # ---------------------------------------------------------------- properties
 
+
 @settings(max_examples=150, deadline=None)
 @given(site=sites(), setbacks=st.tuples(st.floats(0.0, 300.0), st.floats(0.0, 300.0)))
 def test_buildable_area_bounded_and_non_increasing_in_setback(site, setbacks):
@@ -112,8 +114,7 @@ def test_buildable_area_bounded_and_non_increasing_in_setback(site, setbacks):
 
 @pytest.mark.parametrize(
     "lon, lat",
-    [(55.2, 53.9), (-102.02, 31.0), (-106.4, 31.8), (12.5, 64.1),
-     (151.2, -33.9), (0.3, 0.2), (-63.5, -40.0)],
+    [(55.2, 53.9), (-102.02, 31.0), (-106.4, 31.8), (12.5, 64.1), (151.2, -33.9), (0.3, 0.2), (-63.5, -40.0)],
 )
 def test_reprojected_area_within_1pct_of_geodesic(lon, lat):
     dlon, dlat = 0.03, 0.02  # about 2 km x 2 km
@@ -138,11 +139,14 @@ def test_changing_input_crs_keeps_buildable_area(target):
 
 # ---------------------------------------------------------------- exact cases
 
+
 def test_setback_exclusion_and_building_areas_exact():
     parcel = series(shapely.box(500_000, 5_000_000, 500_100, 5_000_100))
     exclusion = series(shapely.box(499_950, 4_999_950, 500_050, 5_000_050))  # extends outside the parcel
-    buildings = series(shapely.box(500_000, 5_000_080, 500_020, 5_000_100),   # 10x10 within buildable
-                       shapely.box(500_060, 5_000_060, 500_080, 5_000_080))   # wholly buildable, 400
+    buildings = series(
+        shapely.box(500_000, 5_000_080, 500_020, 5_000_100),  # 10x10 within buildable
+        shapely.box(500_060, 5_000_060, 500_080, 5_000_080),
+    )  # wholly buildable, 400
     resolved = land(parcel, exclusion, buildings, setback_m=10)
     assert resolved.crs.to_epsg() == UTM33N
     assert resolved.parcel_area_m2 == pytest.approx(10_000)
@@ -165,16 +169,25 @@ def test_sub_millimetre_setback_keeps_parcel(setback):
 
 
 def test_multi_feature_parcel_is_unioned():
-    lots = series(shapely.box(500_000, 5_000_000, 500_100, 5_000_100),
-                  shapely.box(500_100, 5_000_000, 500_200, 5_000_100))
+    lots = series(
+        shapely.box(500_000, 5_000_000, 500_100, 5_000_100), shapely.box(500_100, 5_000_000, 500_200, 5_000_100)
+    )
     resolved = land(lots, setback_m=10)
     assert resolved.buildable_area_m2 == pytest.approx(180 * 80)
 
 
 @pytest.mark.parametrize(
     "lon, lat, epsg",
-    [(-0.1, 51.5, 32630), (151.2, -33.9, 32756), (-106.4, 31.8, 32613), (-180.0, 0.0, 32601),
-     (179.99, -1.0, 32760), (55.2, 53.9, 32640), (-102.01, 31.0, 32613), (-101.99, 31.0, 32614)],
+    [
+        (-0.1, 51.5, 32630),
+        (151.2, -33.9, 32756),
+        (-106.4, 31.8, 32613),
+        (-180.0, 0.0, 32601),
+        (179.99, -1.0, 32760),
+        (55.2, 53.9, 32640),
+        (-102.01, 31.0, 32613),
+        (-101.99, 31.0, 32614),
+    ],
 )
 def test_utm_zone(lon, lat, epsg):
     assert utm_crs(lon, lat).to_epsg() == epsg
@@ -185,9 +198,7 @@ def test_utm_rejects_out_of_range():
         utm_crs(500_000, 4_000_000)
 
 
-@pytest.mark.parametrize(
-    "lon, lat", [(55.2, 53.9), (-106.4, 31.8), (-102.02, 31.0), (151.2, -33.9), (12.5, 64.1)]
-)
+@pytest.mark.parametrize("lon, lat", [(55.2, 53.9), (-106.4, 31.8), (-102.02, 31.0), (151.2, -33.9), (12.5, 64.1)])
 @pytest.mark.parametrize("rotation", [0.0, 30.0, 90.0])
 def test_rectangle_wgs84_true_size_and_bearing(lon, lat, rotation):
     """Ground sizes hold to 1 cm and the long side bears 90° - rotation (even at a zone edge)."""
@@ -236,10 +247,12 @@ def test_sites_frame():
 
 # ---------------------------------------------------------------- rejections
 
+
 def test_building_outside_parcel_names_index():
     parcel = series(shapely.box(500_000, 5_000_000, 500_100, 5_000_100))
-    buildings = series(shapely.box(500_010, 5_000_010, 500_020, 5_000_020),
-                       shapely.box(500_090, 5_000_090, 500_110, 5_000_110))
+    buildings = series(
+        shapely.box(500_010, 5_000_010, 500_020, 5_000_020), shapely.box(500_090, 5_000_090, 500_110, 5_000_110)
+    )
     err = raises(parcel, buildings=buildings)
     assert err.field == "land.buildings[1]"
     assert "not inside the parcel" in err.reason
@@ -273,9 +286,7 @@ def test_invalid_exclusion_rejected():
     assert raises(parcel, series(bowtie)).field == "land.exclusions[0]"
 
 
-@pytest.mark.parametrize(
-    "parcel", [series(shapely.Polygon()), series(None), gpd.GeoSeries([], crs=UTM33N)]
-)
+@pytest.mark.parametrize("parcel", [series(shapely.Polygon()), series(None), gpd.GeoSeries([], crs=UTM33N)])
 def test_empty_rejected(parcel):
     assert "empty" in raises(parcel).reason
 
@@ -309,10 +320,12 @@ def test_layer_without_crs_rejected():
 
 # ---------------------------------------------------------------- files
 
+
 def _feature_collection(coords, crs_name=None) -> dict:
-    doc = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [coords]}}
-    ]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [coords]}}],
+    }
     if crs_name:
         doc["crs"] = {"type": "name", "properties": {"name": crs_name}}
     return doc
@@ -404,12 +417,31 @@ def test_features_frame_crs_and_properties():
     [
         ({"type": "Feature", "properties": {}, "geometry": None}, ValueError, "expected a FeatureCollection"),
         ([], ValueError, "expected a FeatureCollection"),
-        ({"type": "FeatureCollection", "features": [],
-          "crs": {"type": "name", "properties": {"name": "EPSG:99999"}}}, ValueError, "unknown crs"),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [],
+                "crs": {"type": "name", "properties": {"name": "EPSG:99999"}},
+            },
+            ValueError,
+            "unknown crs",
+        ),
         ({"type": "FeatureCollection"}, KeyError, "features"),
         ({"type": "FeatureCollection", "features": [{}]}, KeyError, "geometry"),
-        ({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": {
-            "type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]}}]}, ValueError, "4 coordinates"),
+        (
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {},
+                        "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1]]]},
+                    }
+                ],
+            },
+            ValueError,
+            "4 coordinates",
+        ),
     ],
 )
 def test_features_frame_rejects_malformed(doc, error, match):

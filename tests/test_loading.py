@@ -20,11 +20,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.testing import synthetic as syn
 from planner.describe.descriptors import Catalog, Site
 from planner.describe.errors import InputError, Problem
 from planner.describe.geometry import geodesic_area_m2, rectangle_wgs84
 from planner.describe.loading import Portfolio, bundled_catalog, load_portfolio, portfolio_from_dict
+from planner.testing import synthetic as syn
 
 ROOT = Path(__file__).resolve().parents[1]
 SITES = ROOT / "sites"
@@ -154,8 +154,14 @@ def test_escape_is_the_only_defect_of_its_example(tmp_path: Path) -> None:
         ("missing-key", ("site.yaml", "operator: Example Mining\n", "operator: Example Mining\ngrid: ERCOT\n")),
         ("tenant-unknown-site", ("portfolio.yaml", "[alpah]", "[alpha]")),
         ("contract-end-before-start", ("site.yaml", "end: 2025-01-01", "end: 2031-01-01")),
-        ("duplicate-tenant-id", ("portfolio.yaml", "- id: acme\n    it_mw: 10\n    rate_usd_per_kw_month: 130",
-                                 "- id: acme-2\n    it_mw: 10\n    rate_usd_per_kw_month: 130")),
+        (
+            "duplicate-tenant-id",
+            (
+                "portfolio.yaml",
+                "- id: acme\n    it_mw: 10\n    rate_usd_per_kw_month: 130",
+                "- id: acme-2\n    it_mw: 10\n    rate_usd_per_kw_month: 130",
+            ),
+        ),
     ],
 )
 def test_fixing_the_defect_makes_the_example_load(tmp_path: Path, case: str, fix: tuple[str, str, str]) -> None:
@@ -208,7 +214,12 @@ def test_a_broken_site_file_does_not_make_its_tenants_unknown(tmp_path: Path) ->
 def test_duplicate_site_id_names_its_position_in_the_portfolio(tmp_path: Path) -> None:
     bad = syn.site_dict("zero")
     del bad["grid"]
-    sites = {"zero.yaml": bad, "a.yaml": syn.site_dict("alpha"), "b.yaml": syn.site_dict("beta"), "c.yaml": syn.site_dict("alpha")}
+    sites = {
+        "zero.yaml": bad,
+        "a.yaml": syn.site_dict("alpha"),
+        "b.yaml": syn.site_dict("beta"),
+        "c.yaml": syn.site_dict("alpha"),
+    }
     got = problems_of(site_file_portfolio(tmp_path, sites, []))
     assert [(p.field, p.value) for p in got] == [("grid", "<missing>"), ("sites[3].id", "alpha")]
     assert str(tmp_path / "a.yaml") in got[1].reason  # where the first one is
@@ -224,11 +235,17 @@ def test_custom_catalog_file(tmp_path: Path) -> None:
     cat["racks"][0]["capex_usd"] = -1.0
     write_yaml(tmp_path / "tech" / "catalog.yaml", cat)
     (problem,) = problems_of(path)
-    assert (Path(problem.file), problem.field, problem.value) == (tmp_path / "tech" / "catalog.yaml", "racks[0].capex_usd", "-1.0")
+    assert (Path(problem.file), problem.field, problem.value) == (
+        tmp_path / "tech" / "catalog.yaml",
+        "racks[0].capex_usd",
+        "-1.0",
+    )
 
 
 def test_catalog_path_escape(tmp_path: Path) -> None:
-    path = write_yaml(tmp_path / "p" / "p.yaml", {**syn.portfolio_dict("p", [syn.site_dict("a")]), "catalog": "../catalog.yaml"})
+    path = write_yaml(
+        tmp_path / "p" / "p.yaml", {**syn.portfolio_dict("p", [syn.site_dict("a")]), "catalog": "../catalog.yaml"}
+    )
     (problem,) = problems_of(path)
     assert (problem.field, problem.value) == ("catalog", "../catalog.yaml")
 
@@ -242,7 +259,11 @@ def test_inline_catalog_errors_name_the_catalog_fields() -> None:
 
 
 def test_existing_halls_and_cdus_must_be_catalog_ids() -> None:
-    site = {**syn.site_dict("a"), "existing_halls": {"conversion-20mw": 1, "mega-hall": 2}, "existing_cdus": {"cdu-9000": 1}}
+    site = {
+        **syn.site_dict("a"),
+        "existing_halls": {"conversion-20mw": 1, "mega-hall": 2},
+        "existing_cdus": {"cdu-9000": 1},
+    }
     with pytest.raises(InputError) as info:
         portfolio_from_dict(syn.portfolio_dict("p", [site]), ROOT)
     assert {(p.field, p.value) for p in info.value.problems} == {
@@ -506,8 +527,12 @@ def generated(n_sites: int, seed: int) -> dict[str, Any]:
         for i in range(n_sites)
     ]  # fmt: skip
     ids = [s["id"] for s in sites]
-    tenants = [syn.tenant_dict(f"t{k}", ids[: k + 1], it_mw=5 + k, max_sites=k + 1, committed=k == 0) for k in range(n_sites)]
-    return syn.portfolio_dict(f"gen-{n_sites}-{seed}", sites, tenants, periods=12 + seed, finance={"concentration_cap": 0.6})
+    tenants = [
+        syn.tenant_dict(f"t{k}", ids[: k + 1], it_mw=5 + k, max_sites=k + 1, committed=k == 0) for k in range(n_sites)
+    ]
+    return syn.portfolio_dict(
+        f"gen-{n_sites}-{seed}", sites, tenants, periods=12 + seed, finance={"concentration_cap": 0.6}
+    )
 
 
 def assert_same_portfolio(a: Portfolio, b: Portfolio) -> None:
@@ -610,7 +635,10 @@ def test_setback_area_on_a_rectangle() -> None:
     for setback, want in ((0.0, width * height), (10.0, 380 * 280), (50.0, 300 * 200)):
         site = syn.site_dict("r", mining_mw=0)
         site["land"] = {
-            "geojson": {"type": "FeatureCollection", "features": [syn.feature(rectangle_wgs84(-100, 32, width, height), "parcel")]},
+            "geojson": {
+                "type": "FeatureCollection",
+                "features": [syn.feature(rectangle_wgs84(-100, 32, width, height), "parcel")],
+            },
             "setback_m": setback,
         }
         land = portfolio_from_dict(syn.portfolio_dict("r", [site]), ROOT).land["r"]

@@ -39,16 +39,44 @@ GAP = 1e-7
 # --------------------------------------------------------------------------- builders
 
 
-def rack(rid: str, it_kw: float, cooling: str, *, gpus: int = 1, gpu_hour_usd: float = 0.0, capex_usd: float = 0.0,
-         life_years: float = 10.0, footprint_m2: float = 1.0) -> dict:
-    return {"id": rid, "it_kw": it_kw, "gpus": gpus, "cooling": cooling, "footprint_m2": footprint_m2,
-            "capex_usd": capex_usd, "gpu_hour_usd": gpu_hour_usd, "gpu_hour_change_per_year": 0.0,
-            "life_years": life_years, "source": "test"}
+def rack(
+    rid: str,
+    it_kw: float,
+    cooling: str,
+    *,
+    gpus: int = 1,
+    gpu_hour_usd: float = 0.0,
+    capex_usd: float = 0.0,
+    life_years: float = 10.0,
+    footprint_m2: float = 1.0,
+) -> dict:
+    return {
+        "id": rid,
+        "it_kw": it_kw,
+        "gpus": gpus,
+        "cooling": cooling,
+        "footprint_m2": footprint_m2,
+        "capex_usd": capex_usd,
+        "gpu_hour_usd": gpu_hour_usd,
+        "gpu_hour_change_per_year": 0.0,
+        "life_years": life_years,
+        "source": "test",
+    }
 
 
 def hall(hid: str = "hall", kind: str = "new_build", **over) -> dict:
-    h = {"id": hid, "kind": kind, "it_mw": HALL_MW, "footprint_m2": HALL_M2, "capex_usd_per_mw_it": HALL_CAPEX / HALL_MW,
-         "lead_time_months": 0, "pue_liquid": 1.0, "pue_air": 1.0, "life_years": 20, "source": "test"}
+    h = {
+        "id": hid,
+        "kind": kind,
+        "it_mw": HALL_MW,
+        "footprint_m2": HALL_M2,
+        "capex_usd_per_mw_it": HALL_CAPEX / HALL_MW,
+        "lead_time_months": 0,
+        "pue_liquid": 1.0,
+        "pue_air": 1.0,
+        "life_years": 20,
+        "source": "test",
+    }
     h.update(over)
     return h
 
@@ -56,14 +84,34 @@ def hall(hid: str = "hall", kind: str = "new_build", **over) -> dict:
 def catalog(*, racks: list | None = None, cdus: list | None = None, halls: list | None = None, **operating) -> dict:
     """Round-number catalog: a 100 kW liquid rack and a 50 kW air rack that earn nothing
     self-operated (cloud costs 1,000 $/MW-year more than it earns), 1 MW N+1 CDUs, 10 MW halls."""
-    op = {"mining_opex_usd_per_mw_year": 0, "hpc_opex_usd_per_mw_year": 0, "cloud_opex_usd_per_mw_year": 1000,
-          "hpc_load_factor": 1.0, "cloud_utilisation": 1.0, "mining_uptime": 1.0, "pue_mining_air": 1.0,
-          "pue_mining_immersion": 1.0, "pue_per_degc_above_15": 0.0, "grid_asset_life_years": 30, "source": "test"}
+    op = {
+        "mining_opex_usd_per_mw_year": 0,
+        "hpc_opex_usd_per_mw_year": 0,
+        "cloud_opex_usd_per_mw_year": 1000,
+        "hpc_load_factor": 1.0,
+        "cloud_utilisation": 1.0,
+        "mining_uptime": 1.0,
+        "pue_mining_air": 1.0,
+        "pue_mining_immersion": 1.0,
+        "pue_per_degc_above_15": 0.0,
+        "grid_asset_life_years": 30,
+        "source": "test",
+    }
     op.update(operating)
     return {
         "racks": racks or [rack("liq", 100, "liquid"), rack("air", 50, "air")],
-        "cooling_units": cdus or [{"id": "cdu", "capacity_kw": CDU_MW * 1000, "footprint_m2": 1, "capex_usd": CDU_CAPEX,
-                                   "redundancy": "N+1", "life_years": 10, "source": "test"}],
+        "cooling_units": cdus
+        or [
+            {
+                "id": "cdu",
+                "capacity_kw": CDU_MW * 1000,
+                "footprint_m2": 1,
+                "capex_usd": CDU_CAPEX,
+                "redundancy": "N+1",
+                "life_years": 10,
+                "source": "test",
+            }
+        ],
         "asics": [{"id": "a", "th_per_s": 100, "watts": 1000, "price_usd": 0, "source": "test"}],
         "hall_modules": halls or [hall()],
         "operating": op,
@@ -88,14 +136,39 @@ def tenant(tid: str, sites: list[str], **kw) -> dict:
     return tenant_dict(tid, sites, **kw)
 
 
-def portfolio(sites: list[dict], tenants: list[dict] = (), *, periods: int = 4, period: str = "year",
-              cat: dict | None = None, finance: dict | None = None, hashprice: dict | None = None, **scenario):
-    sc = {"hashprice": {"usd_per_ph_day": HASHPRICE, "change_per_year": 0.0, "halvings": [], "fee_share": 0.0,
-                        **(hashprice or {})},
-          "power_price_escalation_per_year": 0.0, **scenario}
+def portfolio(
+    sites: list[dict],
+    tenants: list[dict] = (),
+    *,
+    periods: int = 4,
+    period: str = "year",
+    cat: dict | None = None,
+    finance: dict | None = None,
+    hashprice: dict | None = None,
+    **scenario,
+):
+    sc = {
+        "hashprice": {
+            "usd_per_ph_day": HASHPRICE,
+            "change_per_year": 0.0,
+            "halvings": [],
+            "fee_share": 0.0,
+            **(hashprice or {}),
+        },
+        "power_price_escalation_per_year": 0.0,
+        **scenario,
+    }
     fin = {"discount_rate_per_year": 0.0, "terminal_value": "none", **(finance or {})}
-    data = portfolio_dict("golden", copy.deepcopy(sites), copy.deepcopy(list(tenants)), periods=periods, period=period,
-                          catalog=cat or catalog(), finance=fin, scenario=sc)
+    data = portfolio_dict(
+        "golden",
+        copy.deepcopy(sites),
+        copy.deepcopy(list(tenants)),
+        periods=periods,
+        period=period,
+        catalog=cat or catalog(),
+        finance=fin,
+        scenario=sc,
+    )
     return portfolio_from_dict(data, Path("."))
 
 
@@ -216,10 +289,18 @@ def _conversion_period(halving: str | None) -> int:
     """First year with an HPC hall at a 10 MW mining site that could self-operate 10 MW of
     air-cooled GPUs instead (T when it never converts)."""
     gpu = rack("air", 50, "air", gpus=1, gpu_hour_usd=6.0)
-    cat = catalog(racks=[rack("liq", 100, "liquid"), gpu], halls=[hall(capex_usd_per_mw_it=0.1e6)],
-                  hpc_opex_usd_per_mw_year=10_000, cloud_opex_usd_per_mw_year=0)
-    pf = portfolio([site("s1", contract_mw=10, mining_mw=10, air_capacity_mw=10, price_usd_per_mwh=20.0)],
-                   periods=6, cat=cat, hashprice={"halvings": [halving] if halving else []})
+    cat = catalog(
+        racks=[rack("liq", 100, "liquid"), gpu],
+        halls=[hall(capex_usd_per_mw_it=0.1e6)],
+        hpc_opex_usd_per_mw_year=10_000,
+        cloud_opex_usd_per_mw_year=0,
+    )
+    pf = portfolio(
+        [site("s1", contract_mw=10, mining_mw=10, air_capacity_mw=10, price_usd_per_mwh=20.0)],
+        periods=6,
+        cat=cat,
+        hashprice={"halvings": [halving] if halving else []},
+    )
     p = solve(pf)
     halls = p.decisions.halls.sum(axis=(0, 1))
     it = p.decisions.occupied_mw(p.inputs).sum(axis=(0, 1))
@@ -244,9 +325,12 @@ def test_upgrade_lead_time_delays_tenant():
     18-month lead: in quarters it is in service from period ceil(18 / 3) = 6, and the
     tenant (worth more the earlier it starts) starts exactly then."""
     upgrade = {"id": "u1", "mw": 25, "capex_usd": 1e6, "lead_time_months": 18}
-    pf = portfolio([site("s1", contract_mw=30, interconnect_mw=5, upgrades=[upgrade])],
-                   [tenant("t1", ["s1"], it_mw=20, committed=True, term_months=120, start_latest="2028-10-01")],
-                   periods=12, period="quarter")
+    pf = portfolio(
+        [site("s1", contract_mw=30, interconnect_mw=5, upgrades=[upgrade])],
+        [tenant("t1", ["s1"], it_mw=20, committed=True, term_months=120, start_latest="2028-10-01")],
+        periods=12,
+        period="quarter",
+    )
     p = solve(pf)
     lead = math.ceil(18 / 3)
     d = p.decisions
@@ -258,8 +342,9 @@ def test_upgrade_lead_time_delays_tenant():
 def test_committed_tenant_served_at_a_loss():
     """(f) A committed 10 MW tenant paying nothing, energy included: served anyway.
     NPV = -(4 x 10 x 438 k energy + 10 M hall + 11 x 10 k CDUs) < BAU = 0."""
-    pf = portfolio([site("s1", contract_mw=20)], [tenant("t1", ["s1"], it_mw=10, rate_usd_per_kw_month=0.0,
-                                                          committed=True)])
+    pf = portfolio(
+        [site("s1", contract_mw=20)], [tenant("t1", ["s1"], it_mw=10, rate_usd_per_kw_month=0.0, committed=True)]
+    )
     p = solve(pf, bau=True)
     expected = -(4 * 10 * ENERGY_MW_YEAR + HALL_CAPEX + n_cdus(10) * CDU_CAPEX)
     assert p.decisions.tenant_start == [0]
@@ -269,16 +354,26 @@ def test_committed_tenant_served_at_a_loss():
     assert p.npv_usd < p.bau_npv_usd
 
 
-@pytest.mark.parametrize(("it_mw", "cdu_kw", "redundancy", "expected"), [
-    (20.5, 1000, "N+1", 22),  # ceil(20.5) + 1
-    (20.0, 1000, "N+1", 21),  # an exact multiple still gets its spare
-    (20.5, 800, "N+1", 27),  # ceil(25.625) + 1
-    (20.5, 1000, "N", 21),  # no spare
-])
+@pytest.mark.parametrize(
+    ("it_mw", "cdu_kw", "redundancy", "expected"),
+    [
+        (20.5, 1000, "N+1", 22),  # ceil(20.5) + 1
+        (20.0, 1000, "N+1", 21),  # an exact multiple still gets its spare
+        (20.5, 800, "N+1", 27),  # ceil(25.625) + 1
+        (20.5, 1000, "N", 21),  # no spare
+    ],
+)
 def test_cdus_n_plus_one(it_mw, cdu_kw, redundancy, expected):
     """(g) CDUs installed = ceil(liquid MW / CDU MW) + 1 spare for N+1 types."""
-    cdu = {"id": "cdu", "capacity_kw": cdu_kw, "footprint_m2": 1, "capex_usd": CDU_CAPEX, "redundancy": redundancy,
-           "life_years": 10, "source": "test"}
+    cdu = {
+        "id": "cdu",
+        "capacity_kw": cdu_kw,
+        "footprint_m2": 1,
+        "capex_usd": CDU_CAPEX,
+        "redundancy": redundancy,
+        "life_years": 10,
+        "source": "test",
+    }
     pf = portfolio([site("s1", contract_mw=40)], [tenant("t1", ["s1"], it_mw=it_mw)], cat=catalog(cdus=[cdu]))
     p = solve(pf)
     hand = math.ceil(it_mw / (cdu_kw / 1000) - 1e-9) + (redundancy == "N+1")
@@ -289,10 +384,17 @@ def test_cdus_n_plus_one(it_mw, cdu_kw, redundancy, expected):
 def test_cdus_n_plus_one_per_type_used():
     """(g) With two CDU types, each type in use carries its own spare: installed units of every
     type used = the fewest that cover the liquid load after one spare per type."""
-    cdus = [{"id": "small", "capacity_kw": 1000, "footprint_m2": 1, "capex_usd": 10_000, "life_years": 10,
-             "source": "test"},
-            {"id": "big", "capacity_kw": 3000, "footprint_m2": 1, "capex_usd": 20_000, "life_years": 10,
-             "source": "test"}]
+    cdus = [
+        {
+            "id": "small",
+            "capacity_kw": 1000,
+            "footprint_m2": 1,
+            "capex_usd": 10_000,
+            "life_years": 10,
+            "source": "test",
+        },
+        {"id": "big", "capacity_kw": 3000, "footprint_m2": 1, "capex_usd": 20_000, "life_years": 10, "source": "test"},
+    ]
     pf = portfolio([site("s1", contract_mw=40)], [tenant("t1", ["s1"], it_mw=20)], cat=catalog(cdus=cdus))
     p = solve(pf)
     n = p.decisions.cdus[0, :, 0]
@@ -302,16 +404,21 @@ def test_cdus_n_plus_one_per_type_used():
     assert capacity >= 20
 
 
-@pytest.mark.parametrize(("contract", "top", "fleet", "hashprice", "mining", "paid_mw"), [
-    (100.0, 0.5, 10.0, 10.0, 10.0, 50.0),  # mining loses at the margin, yet the floor makes it free to run
-    (20.0, 0.5, 15.0, HASHPRICE, 15.0, 15.0),  # draw above the floor: pay the draw
-    (100.0, 0.0, 10.0, 10.0, 0.0, 0.0),  # no take-or-pay: unprofitable mining stops
-])
+@pytest.mark.parametrize(
+    ("contract", "top", "fleet", "hashprice", "mining", "paid_mw"),
+    [
+        (100.0, 0.5, 10.0, 10.0, 10.0, 50.0),  # mining loses at the margin, yet the floor makes it free to run
+        (20.0, 0.5, 15.0, HASHPRICE, 15.0, 15.0),  # draw above the floor: pay the draw
+        (100.0, 0.0, 10.0, 10.0, 0.0, 0.0),  # no take-or-pay: unprofitable mining stops
+    ],
+)
 def test_take_or_pay_floor(contract, top, fleet, hashprice, mining, paid_mw):
     """(h) Energy paid = max(draw, take-or-pay share x contract MW) x 8,760 h x price, and never
     less than the floor. At 10 $/PH/day mining earns 365 k$/MW-year < 438 k$ of energy."""
-    pf = portfolio([site("s1", contract_mw=contract, mining_mw=fleet, take_or_pay_share=top)],
-                   hashprice={"usd_per_ph_day": hashprice})
+    pf = portfolio(
+        [site("s1", contract_mw=contract, mining_mw=fleet, take_or_pay_share=top)],
+        hashprice={"usd_per_ph_day": hashprice},
+    )
     p = solve(pf)
     floor = top * contract * ENERGY_MW_YEAR
     cost = -p.cash_flows["energy_cost"]
@@ -321,11 +428,14 @@ def test_take_or_pay_floor(contract, top, fleet, hashprice, mining, paid_mw):
     assert p.npv_usd == pytest.approx(4 * (mining * PH_PER_MW * hashprice * 365 - paid_mw * ENERGY_MW_YEAR), abs=1.0)
 
 
-@pytest.mark.parametrize(("fleet", "resale", "mining", "resold_mw"), [
-    (60.0, 40.0, 60.0, 0.0),  # draw above the 50 MW block: nothing left to resell, still feasible
-    (20.0, 40.0, 20.0, 30.0),  # draw below the block: the 30 MW surplus is resold
-    (20.0, 0.0, 20.0, 0.0),  # the contract does not allow resale
-])
+@pytest.mark.parametrize(
+    ("fleet", "resale", "mining", "resold_mw"),
+    [
+        (60.0, 40.0, 60.0, 0.0),  # draw above the 50 MW block: nothing left to resell, still feasible
+        (20.0, 40.0, 20.0, 30.0),  # draw below the block: the 30 MW surplus is resold
+        (20.0, 0.0, 20.0, 0.0),  # the contract does not allow resale
+    ],
+)
 def test_take_or_pay_resale(fleet, resale, mining, resold_mw):
     """(h') A 100 MW contract at 50 $/MWh, half take-or-pay, resold at `resale` $/MWh: the landlord
     pays max(draw, 50 MW) and resells min(50 MW - draw, 50 MW)^+ of it. Mining earns 1.825 M$/MW-year
@@ -421,8 +531,9 @@ def test_air_cooling_binds():
     """air_cooling: profitable self-operated 50 kW air racks, 7.32 MW of air cooling: floor(7.32 /
     0.05) = 146 racks = 7.3 MW; the 10 MW hall and the 40 MW contract have room to spare."""
     gpu = rack("air", 50, "air", gpus=1, gpu_hour_usd=10.0)
-    pf = portfolio([site("s1", contract_mw=40, air_capacity_mw=7.32)],
-                   cat=catalog(racks=[rack("liq", 100, "liquid"), gpu]))
+    pf = portfolio(
+        [site("s1", contract_mw=40, air_capacity_mw=7.32)], cat=catalog(racks=[rack("liq", 100, "liquid"), gpu])
+    )
     p = solve(pf, status=("optimal", "feasible"))  # bound: the relaxation's 146.4 racks
     assert p.gap is not None and p.gap < 0.01
     racks = math.floor(7.32 / 0.05)
@@ -505,8 +616,9 @@ def test_min_block_binds():
     rates = {"A": 200.0, "B": 150.0, "C": 100.0}
 
     def blocks(min_block: float) -> list[float]:
-        offer = tenant("t1", ["A", "B", "C"], it_mw=25, max_sites=2, min_block_mw=min_block,
-                       site_rates_usd_per_kw_month=rates)
+        offer = tenant(
+            "t1", ["A", "B", "C"], it_mw=25, max_sites=2, min_block_mw=min_block, site_rates_usd_per_kw_month=rates
+        )
         p = solve(portfolio(sites, [offer]))
         return lease_at(p)[:, 0].round(6).tolist()
 
@@ -524,8 +636,6 @@ def test_max_sites_binds(max_sites, signed):
     used = (lease_at(p).max(axis=1) > 1e-6).sum()
     assert used == (3 if signed else 0)
     assert used <= max_sites
-
-
 
 
 @pytest.mark.parametrize("contract", [60.0, 40.0])
@@ -546,8 +656,9 @@ def test_hpc_pue_with_climate_and_load_factor(contract, signed):
     """Power is provisioned at the climate-adjusted PUE, 1.2 + 0.01 x (25 - 15) C = 1.3: a 20 MW
     lease needs 26 MW of contract. Energy is billed at the load factor: 0.8 x 1.3 x 20 MW."""
     cat = catalog(halls=[hall(pue_liquid=1.2)], pue_per_degc_above_15=0.01, hpc_load_factor=0.8)
-    p = solve(portfolio([site("s1", contract_mw=contract, mean_temp_c=25.0)], [tenant("t1", ["s1"], it_mw=20)],
-                        cat=cat))
+    p = solve(
+        portfolio([site("s1", contract_mw=contract, mean_temp_c=25.0)], [tenant("t1", ["s1"], it_mw=20)], cat=cat)
+    )
     assert (p.decisions.tenant_start == [0]) == signed
     if signed:
         np.testing.assert_allclose(p.cash_flows["energy_cost"], -0.8 * 1.3 * 20 * ENERGY_MW_YEAR)
@@ -573,15 +684,19 @@ def test_capex_timing_with_lead_times():
     is ordered in period 0 and in service from period 3. (5 %/year discounting: nothing early.)"""
     cat = catalog(halls=[hall(lead_time_months=6)])
     up = {"id": "u1", "mw": 10, "capex_usd": 1e6, "lead_time_months": 9}
-    pf = portfolio([site("s1", contract_mw=20, interconnect_mw=1, upgrades=[up], conversion_cost_usd=3e6)],
-                   [tenant("t1", ["s1"], it_mw=10, committed=True, start_earliest="2026-10-01")],
-                   periods=6, period="quarter", cat=cat, finance={"discount_rate_per_year": 0.05, "capex_draw": "at_order"})
+    pf = portfolio(
+        [site("s1", contract_mw=20, interconnect_mw=1, upgrades=[up], conversion_cost_usd=3e6)],
+        [tenant("t1", ["s1"], it_mw=10, committed=True, start_earliest="2026-10-01")],
+        periods=6,
+        period="quarter",
+        cat=cat,
+        finance={"discount_rate_per_year": 0.05, "capex_draw": "at_order"},
+    )
     p = solve(pf)
     assert p.decisions.tenant_start == [3]
     np.testing.assert_array_equal(p.decisions.halls[0, 0], [0, 0, 0, 1, 1, 1])
     np.testing.assert_array_equal(p.decisions.upgrades[0], [0, 0, 0, 1, 1, 1])
-    np.testing.assert_allclose(capex_by_period(p.inputs, p.decisions),
-                               [1e6, HALL_CAPEX, 0, 3e6 + 11 * CDU_CAPEX, 0, 0])
+    np.testing.assert_allclose(capex_by_period(p.inputs, p.decisions), [1e6, HALL_CAPEX, 0, 3e6 + 11 * CDU_CAPEX, 0, 0])
     proc = p.procurement()
     hall_row = proc[proc["kind"] == "hall"].iloc[0]
     assert (hall_row["order_period"], hall_row["in_service"]) == ("2026Q2", "2026Q4")

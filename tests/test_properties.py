@@ -43,10 +43,10 @@ from planner import InputError, Plan, load_portfolio, portfolio_from_dict
 from planner.describe.geometry import geodesic_area_m2
 from planner.model import build_model
 from planner.results.decisions import Decisions
+from planner.results.validator import validate
+from planner.testing import strategies as S
 from planner.testing.synthetic import land_dict as synthetic_land
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
-from planner.testing import strategies as S
-from planner.results.validator import validate
 from solvers import MatrixProblem, SolveOptions, SolveStatus, get_solver
 from solvers.base import ABS_GAP_TOL
 
@@ -89,8 +89,13 @@ def solve(d: dict[str, Any], solver: str = "highs", bau: bool = False) -> Plan:
     try:
         return planning.plan(load(d), solver=solver, gap=GAP, bau=bau)
     except planning.PlanningError as exc:
-        if (AVOID_KNOWN_BUGS and in_hypothesis() and solver == "highs" and exc.status is SolveStatus.INFEASIBLE
-                and _cbc_finds_a_plan(d)):
+        if (
+            AVOID_KNOWN_BUGS
+            and in_hypothesis()
+            and solver == "highs"
+            and exc.status is SolveStatus.INFEASIBLE
+            and _cbc_finds_a_plan(d)
+        ):
             reject()  # known bug (test_bug_highs_presolve_reports_feasible_model_infeasible): not this property's
         raise
 
@@ -126,8 +131,13 @@ def bound(p: Plan) -> float:
 def assert_at_least(better: Plan, worse: Plan, what: str) -> None:
     """optimum(better) >= optimum(worse), up to the solver's proven bound."""
     ub, lb = bound(better), worse.npv_usd
-    if (ub < lb - noise(ub, lb) and AVOID_KNOWN_BUGS and in_hypothesis() and better.solve.get("solver") == "highs"
-            and _holds_with_cbc(better, worse)):
+    if (
+        ub < lb - noise(ub, lb)
+        and AVOID_KNOWN_BUGS
+        and in_hypothesis()
+        and better.solve.get("solver") == "highs"
+        and _holds_with_cbc(better, worse)
+    ):
         reject()  # HiGHS's bound was wrong (test_regression_highs_presolve_wrong_optimum), not this property
     assert ub >= lb - noise(ub, lb), (
         f"{what}: the optimum fell: the case expected no better reaches NPV {lb:,.2f}, the case expected no worse "
@@ -143,8 +153,9 @@ def assert_same_optimum(a: Plan, b: Plan, what: str) -> None:
 def hpc_at(p: Plan, s: int) -> dict[str, float]:
     """What HPC a plan puts at site s (all zero: none)."""
     ins, d = p.inputs, p.decisions
-    leased = sum(float(x[list(ins.tenant.sites(k)).index(s)].sum()) for k, x in enumerate(d.lease_mw)
-                 if s in ins.tenant.sites(k))
+    leased = sum(
+        float(x[list(ins.tenant.sites(k)).index(s)].sum()) for k, x in enumerate(d.lease_mw) if s in ins.tenant.sites(k)
+    )
     return {
         "it_mw": float(d.occupied_mw(ins)[s].sum()),
         "new_halls": float((d.halls[s] - ins.site.existing_halls[s][:, None]).sum()),
@@ -303,7 +314,9 @@ def _gap_rules(obj: float, bnd: float | None, gap: float | None, status: str | N
     assert bnd is not None and gap is not None, (obj, bnd, gap)
     assert bnd >= obj - ABS_GAP_TOL * max(1.0, abs(obj)), f"bound {bnd} below objective {obj} (maximisation)"
     expected = (bnd - obj) / max(1e-9, abs(obj))
-    assert math.isclose(gap, expected, rel_tol=1e-9, abs_tol=1e-12), f"gap {gap}, (bound - objective)/|objective| = {expected}"
+    assert math.isclose(gap, expected, rel_tol=1e-9, abs_tol=1e-12), (
+        f"gap {gap}, (bound - objective)/|objective| = {expected}"
+    )
     if status == "optimal":
         assert bnd - obj <= max(ABS_GAP_TOL, GAP * abs(obj)) * (1 + 1e-9), f"optimal with gap {gap} > {GAP}"
 
@@ -324,7 +337,10 @@ def check_yaml_round_trip(d: dict[str, Any]) -> None:
     for sid in p1.land:
         a, b = p1.land[sid], p2.land[sid]
         assert (a.parcel_area_m2, a.buildable_area_m2, a.building_area_m2) == (
-            b.parcel_area_m2, b.buildable_area_m2, b.building_area_m2), sid
+            b.parcel_area_m2,
+            b.buildable_area_m2,
+            b.building_area_m2,
+        ), sid
     with tempfile.TemporaryDirectory() as tmp:
         p3 = load_portfolio(p1.dump(tmp))
     assert p3.spec == p1.spec, "Portfolio.dump -> load_portfolio changed the descriptor"
@@ -365,8 +381,9 @@ def with_upgrade(d: dict[str, Any]) -> dict[str, Any]:
     """`d` with an interconnect upgrade option at its first site, if it has none at all."""
     out = copy.deepcopy(d)
     if not any(s["interconnect"].get("upgrades") for s in out["sites"]):
-        out["sites"][0]["interconnect"]["upgrades"] = [{"id": "u-json", "mw": 5.0, "capex_usd": 1e7,
-                                                         "lead_time_months": 6}]
+        out["sites"][0]["interconnect"]["upgrades"] = [
+            {"id": "u-json", "mw": 5.0, "capex_usd": 1e7, "lead_time_months": 6}
+        ]
     return out
 
 
@@ -375,9 +392,12 @@ def check_buildable_within_parcel(d: dict[str, Any]) -> None:
     for sid, land in pf.land.items():
         assert -1e-9 <= land.building_area_m2 <= land.buildable_area_m2 * (1 + 1e-9) + 1e-6, sid
         assert land.buildable_area_m2 <= land.parcel_area_m2 * (1 + 1e-9) + 1e-6, (
-            f"{sid}: buildable {land.buildable_area_m2:,.1f} m2 > parcel {land.parcel_area_m2:,.1f} m2")
+            f"{sid}: buildable {land.buildable_area_m2:,.1f} m2 > parcel {land.parcel_area_m2:,.1f} m2"
+        )
         geo = geodesic_area_m2(land.to_wgs84().geometry.iloc[0])
-        assert math.isclose(land.parcel_area_m2, geo, rel_tol=5e-3), f"{sid}: UTM area {land.parcel_area_m2} vs geodesic {geo}"
+        assert math.isclose(land.parcel_area_m2, geo, rel_tol=5e-3), (
+            f"{sid}: UTM area {land.parcel_area_m2} vs geodesic {geo}"
+        )
 
 
 def check_setback_monotone(d: dict[str, Any], i: int, setbacks: list[float]) -> None:
@@ -385,19 +405,22 @@ def check_setback_monotone(d: dict[str, Any], i: int, setbacks: list[float]) -> 
     areas = [load(S.with_setback(d, i, sb)).land[sid] for sb in sorted(setbacks)]
     for lo, hi in zip(areas, areas[1:]):
         assert hi.buildable_area_m2 <= lo.buildable_area_m2 * (1 + 1e-9) + 1e-6, (
-            f"buildable area grew with the setback: {[a.buildable_area_m2 for a in areas]} for {sorted(setbacks)}")
+            f"buildable area grew with the setback: {[a.buildable_area_m2 for a in areas]} for {sorted(setbacks)}"
+        )
         assert hi.building_area_m2 <= lo.building_area_m2 * (1 + 1e-9) + 1e-6
 
 
 def outside_building(d: dict[str, Any], i: int, side: float, overlap: float, angle: float) -> dict[str, Any]:
     """Site i with one more building, a square of `side` m whose centre lies beyond the parcel's
     farthest vertex along `angle` (less `overlap` x side/2): at least side/2 of it is outside."""
+
     def add(L: dict[str, Any]) -> dict[str, Any]:
         far = max(math.hypot(x, y) for x, y in L["parcel"].exterior.coords)
         r = far + side / 2 * (1.0 - overlap) + side / 2
         sq = shapely.box(-side / 2, -side / 2, side / 2, side / 2)
         sq = shapely.affinity.translate(sq, r * math.cos(angle), r * math.sin(angle))
         return {**L, "buildings": [*L["buildings"], ("outside", sq, 1.0)]}
+
     return S.map_land(d, i, add)
 
 
@@ -485,15 +508,35 @@ def check_no_tenant_no_hpc(d: dict[str, Any], i: int) -> None:
 # --------------------------------------------------------------------------- fixed cases
 
 
-def fixed_site(sid: str, *, lon: float, lat: float, side_m: float, building_m: float, housed_mw: float,
-               fleet_mw: float, contract_mw: float, price: float, interconnect_mw: float | None = None,
-               crs: str = "wgs84", setback_m: float = 0.0) -> dict[str, Any]:
+def fixed_site(
+    sid: str,
+    *,
+    lon: float,
+    lat: float,
+    side_m: float,
+    building_m: float,
+    housed_mw: float,
+    fleet_mw: float,
+    contract_mw: float,
+    price: float,
+    interconnect_mw: float | None = None,
+    crs: str = "wgs84",
+    setback_m: float = 0.0,
+) -> dict[str, Any]:
     """A square parcel of `side_m` with one square mining building at its centre (small catalog)."""
     half, b = side_m / 2, building_m / 2
-    land = {"parcel": shapely.box(-half, -half, half, half), "exclusions": [], "setback_m": setback_m,
-            "buildings": [("b0", shapely.box(-b, -b, b, b), housed_mw)] if building_m > 0 else []}
+    land = {
+        "parcel": shapely.box(-half, -half, half, half),
+        "exclusions": [],
+        "setback_m": setback_m,
+        "buildings": [("b0", shapely.box(-b, -b, b, b), housed_mw)] if building_m > 0 else [],
+    }
     return {
-        "id": sid, "name": sid, "operator": "fixed", "location": {"lon": lon, "lat": lat}, "grid": "fixed",
+        "id": sid,
+        "name": sid,
+        "operator": "fixed",
+        "location": {"lon": lon, "lat": lat},
+        "grid": "fixed",
         "power_contracts": [{"id": "c0", "mw": contract_mw, "price_usd_per_mwh": price}],
         "interconnect": {"mw": contract_mw if interconnect_mw is None else interconnect_mw, "upgrades": []},
         "cooling": {"existing": "air", "air_capacity_mw": 0.0, "mean_temp_c": 15.0},
@@ -502,11 +545,28 @@ def fixed_site(sid: str, *, lon: float, lat: float, side_m: float, building_m: f
     }
 
 
-def fixed_tenant(tid: str, sites: list[str], it_mw: float, rate: float, earliest: str, latest: str,
-                 term_months: int = 60, **extra: Any) -> dict[str, Any]:
-    return {"id": tid, "it_mw": it_mw, "rate_usd_per_kw_month": rate, "term_months": term_months,
-            "start_earliest": earliest, "start_latest": latest, "rack_type": "lq-100", "eligible_sites": sites,
-            "max_sites": 1, **extra}
+def fixed_tenant(
+    tid: str,
+    sites: list[str],
+    it_mw: float,
+    rate: float,
+    earliest: str,
+    latest: str,
+    term_months: int = 60,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": tid,
+        "it_mw": it_mw,
+        "rate_usd_per_kw_month": rate,
+        "term_months": term_months,
+        "start_earliest": earliest,
+        "start_latest": latest,
+        "rack_type": "lq-100",
+        "eligible_sites": sites,
+        "max_sites": 1,
+        **extra,
+    }
 
 
 def fixed_portfolio() -> dict[str, Any]:
@@ -518,10 +578,30 @@ def fixed_portfolio() -> dict[str, Any]:
         "scenario": {"cloud_max_it_mw": 0.0},
         "catalog": copy.deepcopy(S.SMALL_CATALOG),
         "sites": [
-            fixed_site("s0", lon=-100.0, lat=32.0, side_m=240.0, building_m=80.0, housed_mw=25.0, fleet_mw=25.0,
-                       contract_mw=45.0, price=40.0, interconnect_mw=27.0),
-            fixed_site("s1", lon=-97.0, lat=31.0, side_m=200.0, building_m=60.0, housed_mw=15.0, fleet_mw=15.0,
-                       contract_mw=40.0, price=30.0, crs="utm"),
+            fixed_site(
+                "s0",
+                lon=-100.0,
+                lat=32.0,
+                side_m=240.0,
+                building_m=80.0,
+                housed_mw=25.0,
+                fleet_mw=25.0,
+                contract_mw=45.0,
+                price=40.0,
+                interconnect_mw=27.0,
+            ),
+            fixed_site(
+                "s1",
+                lon=-97.0,
+                lat=31.0,
+                side_m=200.0,
+                building_m=60.0,
+                housed_mw=15.0,
+                fleet_mw=15.0,
+                contract_mw=40.0,
+                price=30.0,
+                crs="utm",
+            ),
         ],
         "tenants": [
             fixed_tenant("tA", ["s0", "s1"], 20.0, 150.0, "2026-04-01", "2026-12-01"),
@@ -534,8 +614,20 @@ def land_case() -> dict[str, Any]:
     """One site whose 95 m setback leaves almost no land (a 10 m square), and a 30 MW offer
     that needs three hall modules there."""
     d = fixed_portfolio()
-    d["sites"] = [fixed_site("s0", lon=-100.0, lat=32.0, side_m=200.0, building_m=60.0, housed_mw=15.0, fleet_mw=15.0,
-                             contract_mw=100.0, price=40.0, setback_m=95.0)]
+    d["sites"] = [
+        fixed_site(
+            "s0",
+            lon=-100.0,
+            lat=32.0,
+            side_m=200.0,
+            building_m=60.0,
+            housed_mw=15.0,
+            fleet_mw=15.0,
+            contract_mw=100.0,
+            price=40.0,
+            setback_m=95.0,
+        )
+    ]
     d["tenants"] = [fixed_tenant("tA", ["s0"], 30.0, 150.0, "2026-04-01", "2026-12-01")]
     return d
 
@@ -545,8 +637,18 @@ def pass_through_margin_case() -> dict[str, Any]:
     of 20 MW: the tenant pays the capacity-weighted 51.7 USD/MWh for energy the site buys at
     10-60 USD/MWh cheapest first, so the margin grows with prices."""
     d = fixed_portfolio()
-    site = fixed_site("s0", lon=-100.0, lat=32.0, side_m=240.0, building_m=80.0, housed_mw=0.0, fleet_mw=0.0,
-                      contract_mw=10.0, price=10.0, interconnect_mw=60.0)
+    site = fixed_site(
+        "s0",
+        lon=-100.0,
+        lat=32.0,
+        side_m=240.0,
+        building_m=80.0,
+        housed_mw=0.0,
+        fleet_mw=0.0,
+        contract_mw=10.0,
+        price=10.0,
+        interconnect_mw=60.0,
+    )
     del site["mining"]
     site["power_contracts"].append({"id": "c1", "mw": 50.0, "price_usd_per_mwh": 60.0})
     d["sites"] = [site]
@@ -558,16 +660,41 @@ def pass_through_margin_case() -> dict[str, Any]:
 NO_UPGRADES = {
     "name": "json-no-upgrades",
     "horizon": {"start": "2026-01-01", "periods": 2, "period": "quarter"},
-    "sites": [{
-        "id": "a", "name": "a", "operator": "x", "location": {"lon": -100.0, "lat": 32.0}, "grid": "x",
-        "power_contracts": [{"id": "c", "mw": 20.0, "price_usd_per_mwh": 40.0}],
-        "interconnect": {"mw": 20.0},
-        "cooling": {"existing": "air", "mean_temp_c": 15.0},
-        "land": {"geojson": {"type": "FeatureCollection", "features": [{
-            "type": "Feature", "properties": {"role": "parcel"},
-            "geometry": {"type": "Polygon", "coordinates": [[[-100.001, 31.999], [-99.999, 31.999], [-99.999, 32.001],
-                                                             [-100.001, 32.001], [-100.001, 31.999]]]}}]}},
-    }],
+    "sites": [
+        {
+            "id": "a",
+            "name": "a",
+            "operator": "x",
+            "location": {"lon": -100.0, "lat": 32.0},
+            "grid": "x",
+            "power_contracts": [{"id": "c", "mw": 20.0, "price_usd_per_mwh": 40.0}],
+            "interconnect": {"mw": 20.0},
+            "cooling": {"existing": "air", "mean_temp_c": 15.0},
+            "land": {
+                "geojson": {
+                    "type": "FeatureCollection",
+                    "features": [
+                        {
+                            "type": "Feature",
+                            "properties": {"role": "parcel"},
+                            "geometry": {
+                                "type": "Polygon",
+                                "coordinates": [
+                                    [
+                                        [-100.001, 31.999],
+                                        [-99.999, 31.999],
+                                        [-99.999, 32.001],
+                                        [-100.001, 32.001],
+                                        [-100.001, 31.999],
+                                    ]
+                                ],
+                            },
+                        }
+                    ],
+                }
+            },
+        }
+    ],
 }
 """The smallest case of the Plan JSON bugs: no upgrade option anywhere (Decisions.upgrades of
 shape (0, T) comes back as shape (0,) and Plan.to_json then raises IndexError), and whole GPU
@@ -579,8 +706,13 @@ def conversion_budget_case() -> dict[str, Any]:
     CDUs and one-time conversion cost (10 M USD) are paid, under a budget 5 M USD short of
     that year's capex; no discounting."""
     site = site_dict("a", contract_mw=30.0, mining_mw=10.0, price_usd_per_mwh=0.0, conversion_cost_usd=10e6)
-    return portfolio_dict("conversion-budget", [site], periods=3, period="year",
-                          finance={"discount_rate_per_year": 0.0, "capex_budget_usd_per_period": 608.6e6})
+    return portfolio_dict(
+        "conversion-budget",
+        [site],
+        periods=3,
+        period="year",
+        finance={"discount_rate_per_year": 0.0, "capex_budget_usd_per_period": 608.6e6},
+    )
 
 
 def presolve_case() -> dict[str, Any]:
@@ -590,22 +722,50 @@ def presolve_case() -> dict[str, Any]:
     infeasible. Shrunk from a generated case; the trigger is fragile (a 90% cap, or 2 years,
     solve fine)."""
     sites = []
-    for sid, mw, ic, parcel, building in (("s0", [86.0], 86.0, 308_704.0, 0.0),
-                                          ("s1", [40.0], 41.0, 263_877.0, 93_689.0),
-                                          ("s3", [89.0, 112.0], 263.0, 58_237.0, 15_146.0)):
-        site = site_dict(sid, lon=0.0, lat=0.0, contract_mw=mw[0], interconnect_mw=ic, price_usd_per_mwh=0.0,
-                         mining_mw=0.0, mean_temp_c=0.0)
+    for sid, mw, ic, parcel, building in (
+        ("s0", [86.0], 86.0, 308_704.0, 0.0),
+        ("s1", [40.0], 41.0, 263_877.0, 93_689.0),
+        ("s3", [89.0, 112.0], 263.0, 58_237.0, 15_146.0),
+    ):
+        site = site_dict(
+            sid,
+            lon=0.0,
+            lat=0.0,
+            contract_mw=mw[0],
+            interconnect_mw=ic,
+            price_usd_per_mwh=0.0,
+            mining_mw=0.0,
+            mean_temp_c=0.0,
+        )
         site["power_contracts"] += [{"id": f"ppa{j}", "mw": x, "price_usd_per_mwh": 0.0} for j, x in enumerate(mw[1:])]
         site["land"] = synthetic_land(0.0, 0.0, parcel, building, 0.0, setback_m=0.0)
         sites.append(site)
-    offer = tenant_dict("t0", ["s1", "s3"], it_mw=5.0, rate_usd_per_kw_month=0.0, term_months=12,
-                        start_earliest="2025-01-01", start_latest="2025-01-01", rack_type="lq-100")
-    return portfolio_dict("presolve", sites, [offer], periods=3, period="year", start="2025-01-01",
-                          catalog=copy.deepcopy(S.SMALL_CATALOG),
-                          finance={"discount_rate_per_year": 0.0, "concentration_cap": 0.95},
-                          scenario={"hashprice": {"usd_per_ph_day": 20.0, "change_per_year": 0.0, "fee_share": 0.0},
-                                    "power_price_escalation_per_year": 0.0, "gpu_hour_multiplier": 1.1,
-                                    "cloud_max_it_mw": 0.0})
+    offer = tenant_dict(
+        "t0",
+        ["s1", "s3"],
+        it_mw=5.0,
+        rate_usd_per_kw_month=0.0,
+        term_months=12,
+        start_earliest="2025-01-01",
+        start_latest="2025-01-01",
+        rack_type="lq-100",
+    )
+    return portfolio_dict(
+        "presolve",
+        sites,
+        [offer],
+        periods=3,
+        period="year",
+        start="2025-01-01",
+        catalog=copy.deepcopy(S.SMALL_CATALOG),
+        finance={"discount_rate_per_year": 0.0, "concentration_cap": 0.95},
+        scenario={
+            "hashprice": {"usd_per_ph_day": 20.0, "change_per_year": 0.0, "fee_share": 0.0},
+            "power_price_escalation_per_year": 0.0,
+            "gpu_hour_multiplier": 1.1,
+            "cloud_max_it_mw": 0.0,
+        },
+    )
 
 
 def highs_bound_case() -> dict[str, Any]:
@@ -614,26 +774,54 @@ def highs_bound_case() -> dict[str, Any]:
     presolve, on the model PuLP 3 builds, stops at 368,114,671 USD and reports that as its
     bound (PuLP 4 orders the model differently and HiGHS gets it right)."""
     sites = []
-    for sid, mw, ic, air, parcel, building, hall in (("s0", 59.0, 61.0, 0.0, 68_849.0, 6_352.0, True),
-                                                     ("s2", 1.0, 1.0, 0.0, 2_087.0, 0.0, True),
-                                                     ("s3", 26.0, 26.0, 6e-08, 12_374.0, 0.0, False),
-                                                     ("s4", 1.0, 3.0, 1.0, 2_087.0, 0.0, True)):
-        site = site_dict(sid, lon=0.0, lat=0.0, contract_mw=mw, interconnect_mw=ic, price_usd_per_mwh=0.0,
-                         mining_mw=0.0, mean_temp_c=0.0, air_capacity_mw=air)
+    for sid, mw, ic, air, parcel, building, hall in (
+        ("s0", 59.0, 61.0, 0.0, 68_849.0, 6_352.0, True),
+        ("s2", 1.0, 1.0, 0.0, 2_087.0, 0.0, True),
+        ("s3", 26.0, 26.0, 6e-08, 12_374.0, 0.0, False),
+        ("s4", 1.0, 3.0, 1.0, 2_087.0, 0.0, True),
+    ):
+        site = site_dict(
+            sid,
+            lon=0.0,
+            lat=0.0,
+            contract_mw=mw,
+            interconnect_mw=ic,
+            price_usd_per_mwh=0.0,
+            mining_mw=0.0,
+            mean_temp_c=0.0,
+            air_capacity_mw=air,
+        )
         site["land"] = synthetic_land(0.0, 0.0, parcel, building, 0.0, setback_m=0.0)
         if hall:
             site["existing_halls"] = {"conversion-20mw": 1}
         sites.append(site)
-    offer = tenant_dict("t1", ["s0", "s4", "s3"], it_mw=5.0, rate_usd_per_kw_month=0.0, term_months=12,
-                        start_earliest="2025-09-01", start_latest="2027-01-01", rack_type="hgx-b200")
-    return portfolio_dict("highs-bound", sites, [offer], periods=3, period="year", start="2025-01-01",
-                          finance={"discount_rate_per_year": 0.0},
-                          scenario={"hashprice": {"usd_per_ph_day": 20.0, "change_per_year": 0.0, "fee_share": 0.0},
-                                    "power_price_escalation_per_year": 0.0, "cloud_max_it_mw": 12.0})
+    offer = tenant_dict(
+        "t1",
+        ["s0", "s4", "s3"],
+        it_mw=5.0,
+        rate_usd_per_kw_month=0.0,
+        term_months=12,
+        start_earliest="2025-09-01",
+        start_latest="2027-01-01",
+        rack_type="hgx-b200",
+    )
+    return portfolio_dict(
+        "highs-bound",
+        sites,
+        [offer],
+        periods=3,
+        period="year",
+        start="2025-01-01",
+        finance={"discount_rate_per_year": 0.0},
+        scenario={
+            "hashprice": {"usd_per_ph_day": 20.0, "change_per_year": 0.0, "fee_share": 0.0},
+            "power_price_escalation_per_year": 0.0,
+            "cloud_max_it_mw": 12.0,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- properties
-
 
 
 @given(d=portfolios())
@@ -675,9 +863,12 @@ def test_extra_optional_tenant_never_lowers_npv(d, data):
     check_extra_tenant(d, data.draw(S.tenant_offers("extra", ids, d["horizon"], cat), label="offer"))
 
 
-@pytest.mark.xfail(strict=True, reason="bug: a pass-through tenant pays the capacity-weighted contract price for "
-                   "energy the site buys cheapest first, so with contracts at different prices the planner earns a "
-                   "margin on tenant energy that grows with power prices (not 'at cost')")
+@pytest.mark.xfail(
+    strict=True,
+    reason="bug: a pass-through tenant pays the capacity-weighted contract price for "
+    "energy the site buys cheapest first, so with contracts at different prices the planner earns a "
+    "margin on tenant energy that grows with power prices (not 'at cost')",
+)
 @example(d=pass_through_margin_case(), i=0, factor=2.0)
 @given(d=portfolios(), i=st.integers(0, 5), factor=st.floats(1.0, 3.0))
 def test_higher_power_price_never_raises_npv(d, i, factor):
@@ -722,14 +913,18 @@ ID_CHARS = string.ascii_letters + string.digits + "_.-"
 def test_renaming_ids_keeps_the_optimum(d, data):
     names: dict[tuple[str, str], str] = {}
     used: dict[str, set[str]] = {}
-    new_id = st.builds(lambda a, b: a + b, st.sampled_from(string.ascii_letters + string.digits),
-                       st.text(ID_CHARS, max_size=20))
+    new_id = st.builds(
+        lambda a, b: a + b, st.sampled_from(string.ascii_letters + string.digits), st.text(ID_CHARS, max_size=20)
+    )
     # fresh unique ids per kind, drawn up front (the renamer must be a pure function)
-    for kind, olds in (("site", [s["id"] for s in d["sites"]]), ("tenant", [t["id"] for t in d["tenants"]]),
-                       ("contract", sorted({c["id"] for s in d["sites"] for c in s["power_contracts"]})),
-                       ("upgrade", sorted({u["id"] for s in d["sites"] for u in s["interconnect"]["upgrades"]})),
-                       ("building", sorted({b["id"] for s in d["sites"] for b in s["land"]["buildings"]})),
-                       ("portfolio", [d["name"]])):
+    for kind, olds in (
+        ("site", [s["id"] for s in d["sites"]]),
+        ("tenant", [t["id"] for t in d["tenants"]]),
+        ("contract", sorted({c["id"] for s in d["sites"] for c in s["power_contracts"]})),
+        ("upgrade", sorted({u["id"] for s in d["sites"] for u in s["interconnect"]["upgrades"]})),
+        ("building", sorted({b["id"] for s in d["sites"] for b in s["land"]["buildings"]})),
+        ("portfolio", [d["name"]]),
+    ):
         for old in olds:
             new = data.draw(new_id.filter(lambda x, k=kind: x not in used.get(k, set())), label=f"{kind} {old}")
             used.setdefault(kind, set()).add(new)
@@ -805,9 +1000,13 @@ def test_buildable_area_non_increasing_in_setback(d, data):
 @given(d=portfolios(max_sites=2, max_tenants=0), data=st.data())
 def test_building_outside_parcel_rejected(d, data):
     i = data.draw(st.integers(0, len(d["sites"]) - 1), label="site")
-    check_building_outside_rejected(d, i, data.draw(st.floats(2.0, 100.0), label="side"),
-                                    data.draw(st.floats(0.0, 0.9), label="overlap"),
-                                    data.draw(st.floats(0.0, 2 * math.pi), label="angle"))
+    check_building_outside_rejected(
+        d,
+        i,
+        data.draw(st.floats(2.0, 100.0), label="side"),
+        data.draw(st.floats(0.0, 0.9), label="overlap"),
+        data.draw(st.floats(0.0, 2 * math.pi), label="angle"),
+    )
 
 
 @given(d=portfolios(committed=False), data=st.data())
@@ -898,8 +1097,13 @@ def mutant(check, args: tuple, mp: pytest.MonkeyPatch, breakage, match: str = ""
 
 
 def test_mutation_validator_catches_a_dropped_interconnect_limit(monkeypatch):
-    mutant(check_valid_plan, (fixed_portfolio(),), monkeypatch, lambda m: drop_family(m, "interconnect"),
-           "violates its limits")
+    mutant(
+        check_valid_plan,
+        (fixed_portfolio(),),
+        monkeypatch,
+        lambda m: drop_family(m, "interconnect"),
+        "violates its limits",
+    )
 
 
 def test_mutation_bau_catches_a_plan_model_that_stops_mining(monkeypatch):
@@ -923,43 +1127,80 @@ def test_mutation_more_power_catches_inverted_contract_mw(monkeypatch):
     d = fixed_portfolio()
     d["sites"][0]["power_contracts"][0]["mw"] = 20.0  # too little for tA (25 MW gross) at s0
     d["sites"][0]["interconnect"]["mw"] = 100.0
-    mutant(check_more_power, (d, 0, 2.0), monkeypatch,  # broken: 800 / MW, so 20 -> 40 MW and 40 -> 20 MW
-           lambda m: patch_inputs(m, lambda ins: arrays(
-               ins, "contract", mw=np.where(ins.contract.mw > 0, 800.0 / np.maximum(ins.contract.mw, 1e-9), 0.0))),
-           "optimum fell")
+    mutant(
+        check_more_power,
+        (d, 0, 2.0),
+        monkeypatch,  # broken: 800 / MW, so 20 -> 40 MW and 40 -> 20 MW
+        lambda m: patch_inputs(
+            m,
+            lambda ins: arrays(
+                ins, "contract", mw=np.where(ins.contract.mw > 0, 800.0 / np.maximum(ins.contract.mw, 1e-9), 0.0)
+            ),
+        ),
+        "optimum fell",
+    )
 
 
 def test_mutation_more_land_catches_inverted_areas(monkeypatch):
-    mutant(check_more_land, (land_case(), 0, "setback", 1.0), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: arrays(
-               ins, "site", building_area_m2=np.maximum(0.0, 12_000.0 - ins.site.building_area_m2),
-               free_area_m2=np.maximum(0.0, 12_000.0 - ins.site.free_area_m2))),
-           "optimum fell")
+    mutant(
+        check_more_land,
+        (land_case(), 0, "setback", 1.0),
+        monkeypatch,
+        lambda m: patch_inputs(
+            m,
+            lambda ins: arrays(
+                ins,
+                "site",
+                building_area_m2=np.maximum(0.0, 12_000.0 - ins.site.building_area_m2),
+                free_area_m2=np.maximum(0.0, 12_000.0 - ins.site.free_area_m2),
+            ),
+        ),
+        "optimum fell",
+    )
 
 
 def test_mutation_lease_rate_catches_inverted_revenue(monkeypatch):
-    mutant(check_higher_lease_rate, (fixed_portfolio(), 0, 2.0), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: arrays(
-               ins, "tenant", lease_rev_usd_per_mw=np.where(ins.tenant.lease_rev_usd_per_mw > 0, 1e12 / np.maximum(
-                   ins.tenant.lease_rev_usd_per_mw, 1e-9), 0.0))),
-           "optimum fell")
+    mutant(
+        check_higher_lease_rate,
+        (fixed_portfolio(), 0, 2.0),
+        monkeypatch,
+        lambda m: patch_inputs(
+            m,
+            lambda ins: arrays(
+                ins,
+                "tenant",
+                lease_rev_usd_per_mw=np.where(
+                    ins.tenant.lease_rev_usd_per_mw > 0, 1e12 / np.maximum(ins.tenant.lease_rev_usd_per_mw, 1e-9), 0.0
+                ),
+            ),
+        ),
+        "optimum fell",
+    )
 
 
 def test_mutation_extra_tenant_catches_forced_offers(monkeypatch):
     d = fixed_portfolio()
     d["tenants"] = []
     offer = fixed_tenant("free", ["s1"], 10.0, 0.0, "2026-04-01", "2026-12-01", power="included")
-    mutant(check_extra_tenant, (d, offer), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: arrays(
-               ins, "tenant", committed=np.ones_like(ins.tenant.committed))),
-           "optimum fell")
+    mutant(
+        check_extra_tenant,
+        (d, offer),
+        monkeypatch,
+        lambda m: patch_inputs(m, lambda ins: arrays(ins, "tenant", committed=np.ones_like(ins.tenant.committed))),
+        "optimum fell",
+    )
 
 
 def test_mutation_power_price_catches_inverted_prices(monkeypatch):
-    mutant(check_higher_power_price, (one_price(fixed_portfolio(), 0), 0, 2.0), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: arrays(
-               ins, "contract", price=1e4 / np.maximum(ins.contract.price, 1e-9))),
-           "optimum fell")
+    mutant(
+        check_higher_power_price,
+        (one_price(fixed_portfolio(), 0), 0, 2.0),
+        monkeypatch,
+        lambda m: patch_inputs(
+            m, lambda ins: arrays(ins, "contract", price=1e4 / np.maximum(ins.contract.price, 1e-9))
+        ),
+        "optimum fell",
+    )
 
 
 def _first_site_weak(ins):
@@ -969,8 +1210,13 @@ def _first_site_weak(ins):
 
 
 def test_mutation_site_permutation_catches_order_dependence(monkeypatch):
-    mutant(check_site_permutation, (fixed_portfolio(), [1, 0]), monkeypatch,
-           lambda m: patch_inputs(m, _first_site_weak), "optimum fell")
+    mutant(
+        check_site_permutation,
+        (fixed_portfolio(), [1, 0]),
+        monkeypatch,
+        lambda m: patch_inputs(m, _first_site_weak),
+        "optimum fell",
+    )
 
 
 def test_mutation_tenant_permutation_catches_order_dependence(monkeypatch):
@@ -979,8 +1225,13 @@ def test_mutation_tenant_permutation_catches_order_dependence(monkeypatch):
         rev[0] = rev[0] * 3.0
         return arrays(ins, "tenant", lease_rev_usd_per_mw=rev)
 
-    mutant(check_tenant_permutation, (fixed_portfolio(), [1, 0], [[0, 1], [0]]), monkeypatch,
-           lambda m: patch_inputs(m, first_rich), "optimum fell")
+    mutant(
+        check_tenant_permutation,
+        (fixed_portfolio(), [1, 0], [[0, 1], [0]]),
+        monkeypatch,
+        lambda m: patch_inputs(m, first_rich),
+        "optimum fell",
+    )
 
 
 def test_mutation_renaming_catches_id_dependence(monkeypatch):
@@ -996,12 +1247,20 @@ def test_mutation_crs_catches_unprojected_measure(monkeypatch):
     def half_if_projected(land, parcel, setback):
         if parcel.crs.is_geographic:
             return land
-        return dataclasses.replace(land, parcel_area_m2=land.parcel_area_m2 / 2,
-                                   buildable_area_m2=land.buildable_area_m2 / 2,
-                                   building_area_m2=land.building_area_m2 / 2)
+        return dataclasses.replace(
+            land,
+            parcel_area_m2=land.parcel_area_m2 / 2,
+            buildable_area_m2=land.buildable_area_m2 / 2,
+            building_area_m2=land.building_area_m2 / 2,
+        )
 
-    mutant(check_crs_invariance, (fixed_portfolio(), 1, None), monkeypatch,
-           lambda m: wrap_land(m, half_if_projected), "area")
+    mutant(
+        check_crs_invariance,
+        (fixed_portfolio(), 1, None),
+        monkeypatch,
+        lambda m: wrap_land(m, half_if_projected),
+        "area",
+    )
 
 
 def test_mutation_lp_bound_catches_a_restriction(monkeypatch):
@@ -1010,8 +1269,13 @@ def test_mutation_lp_bound_catches_a_restriction(monkeypatch):
         upper = np.where(p.integer, p.col_lower, p.col_upper)
         return p.with_bounds(p.col_lower, upper).relaxed()
 
-    mutant(check_lp_bound, (fixed_portfolio(),), monkeypatch,
-           lambda m: m.setattr(sys.modules[__name__], "relax", restrict), "below the MILP optimum")
+    mutant(
+        check_lp_bound,
+        (fixed_portfolio(),),
+        monkeypatch,
+        lambda m: m.setattr(sys.modules[__name__], "relax", restrict),
+        "below the MILP optimum",
+    )
 
 
 def test_mutation_gap_catches_a_misreported_gap(monkeypatch):
@@ -1023,8 +1287,13 @@ def test_mutation_gap_catches_a_misreported_gap(monkeypatch):
         r = solve_highs(self, problem, options)
         return dataclasses.replace(r, gap=(r.gap or 0.0) + 0.01)
 
-    mutant(check_gap_consistent, (fixed_portfolio(),), monkeypatch,
-           lambda m: m.setattr(HighsSolver, "solve", wrong_gap), "gap")
+    mutant(
+        check_gap_consistent,
+        (fixed_portfolio(),),
+        monkeypatch,
+        lambda m: m.setattr(HighsSolver, "solve", wrong_gap),
+        "gap",
+    )
 
 
 def test_mutation_solver_agreement_catches_a_suboptimal_adapter(monkeypatch):
@@ -1037,8 +1306,13 @@ def test_mutation_solver_agreement_catches_a_suboptimal_adapter(monkeypatch):
         upper = np.where(halls, problem.col_lower, problem.col_upper)
         return solve_cbc(self, problem.with_bounds(problem.col_lower, upper), options)
 
-    mutant(check_solvers_agree, (fixed_portfolio(),), monkeypatch,
-           lambda m: m.setattr(CbcSolver, "solve", no_new_halls), "optimum fell")
+    mutant(
+        check_solvers_agree,
+        (fixed_portfolio(),),
+        monkeypatch,
+        lambda m: m.setattr(CbcSolver, "solve", no_new_halls),
+        "optimum fell",
+    )
 
 
 def _round_floats(x: Any, digits: int = 8) -> Any:
@@ -1053,9 +1327,13 @@ def _round_floats(x: Any, digits: int = 8) -> Any:
 
 def test_mutation_yaml_round_trip_catches_a_lossy_writer(monkeypatch):
     write = loading._write_yaml
-    mutant(check_yaml_round_trip, (fixed_portfolio(),), monkeypatch,
-           lambda m: m.setattr(loading, "_write_yaml", lambda path, data: write(path, _round_floats(data))),
-           "changed the descriptor")
+    mutant(
+        check_yaml_round_trip,
+        (fixed_portfolio(),),
+        monkeypatch,
+        lambda m: m.setattr(loading, "_write_yaml", lambda path, data: write(path, _round_floats(data))),
+        "changed the descriptor",
+    )
 
 
 def test_mutation_plan_json_catches_lossy_decisions(monkeypatch):
@@ -1066,27 +1344,49 @@ def test_mutation_plan_json_catches_lossy_decisions(monkeypatch):
         out["mining_mw"] = np.round(self.mining_mw, 2).tolist()
         return out
 
-    mutant(check_plan_json_values, (with_upgrade(fixed_portfolio()),), monkeypatch,
-           lambda m: m.setattr(Decisions, "to_dict", rounded), "changed through JSON")
+    mutant(
+        check_plan_json_values,
+        (with_upgrade(fixed_portfolio()),),
+        monkeypatch,
+        lambda m: m.setattr(Decisions, "to_dict", rounded),
+        "changed through JSON",
+    )
 
 
 def test_mutation_buildable_catches_a_growing_setback(monkeypatch):
     d = S.with_setback(fixed_portfolio(), 0, 10.0)
-    mutant(check_buildable_within_parcel, (d,), monkeypatch,
-           lambda m: wrap_land(m, lambda land, parcel, sb: dataclasses.replace(
-               land, buildable_area_m2=land.parcel.buffer(sb).area)), "buildable")
+    mutant(
+        check_buildable_within_parcel,
+        (d,),
+        monkeypatch,
+        lambda m: wrap_land(
+            m, lambda land, parcel, sb: dataclasses.replace(land, buildable_area_m2=land.parcel.buffer(sb).area)
+        ),
+        "buildable",
+    )
 
 
 def test_mutation_setback_monotone_catches_a_reversed_setback(monkeypatch):
     resolve = loading.resolve_land
-    mutant(check_setback_monotone, (fixed_portfolio(), 0, [0.0, 20.0, 40.0]), monkeypatch,
-           lambda m: m.setattr(loading, "resolve_land", lambda p, e, b, sb, src: resolve(p, e, b, max(0.0, 60.0 - sb), src)),
-           "grew with the setback")
+    mutant(
+        check_setback_monotone,
+        (fixed_portfolio(), 0, [0.0, 20.0, 40.0]),
+        monkeypatch,
+        lambda m: m.setattr(
+            loading, "resolve_land", lambda p, e, b, sb, src: resolve(p, e, b, max(0.0, 60.0 - sb), src)
+        ),
+        "grew with the setback",
+    )
 
 
 def test_mutation_outside_building_catches_a_lax_tolerance(monkeypatch):
-    mutant(check_building_outside_rejected, (fixed_portfolio(), 0, 10.0, 0.0, 0.3), monkeypatch,
-           lambda m: m.setattr(geometry, "BUILDING_TOLERANCE_M", 1e6), "accepted")
+    mutant(
+        check_building_outside_rejected,
+        (fixed_portfolio(), 0, 10.0, 0.0, 0.3),
+        monkeypatch,
+        lambda m: m.setattr(geometry, "BUILDING_TOLERANCE_M", 1e6),
+        "accepted",
+    )
 
 
 def test_mutation_no_power_catches_an_ignored_interconnect(monkeypatch):
@@ -1095,17 +1395,30 @@ def test_mutation_no_power_catches_an_ignored_interconnect(monkeypatch):
         np.add.at(contracted, ins.contract.site, ins.contract.mw)
         return arrays(ins, "site", interconnect_mw=np.maximum(ins.site.interconnect_mw, contracted.max(axis=1)))
 
-    mutant(check_no_power_no_hpc, (fixed_portfolio(), 0, "interconnect"), monkeypatch,
-           lambda m: patch_inputs(m, ignore_zero_interconnect), "gets HPC")
+    mutant(
+        check_no_power_no_hpc,
+        (fixed_portfolio(), 0, "interconnect"),
+        monkeypatch,
+        lambda m: patch_inputs(m, ignore_zero_interconnect),
+        "gets HPC",
+    )
 
 
 def test_mutation_no_land_catches_ignored_setbacks(monkeypatch):
     d = fixed_portfolio()
     d["tenants"][0]["eligible_sites"] = ["s0"]
-    mutant(check_no_land_no_hpc, (d, 0, "setback"), monkeypatch,
-           lambda m: patch_inputs(m, lambda ins: arrays(  # land as if setbacks were ignored
-               ins, "site", building_area_m2=ins.site.building_area_m2 + 1e4, free_area_m2=ins.site.free_area_m2 + 1e6)),
-           "gets HPC")
+    mutant(
+        check_no_land_no_hpc,
+        (d, 0, "setback"),
+        monkeypatch,
+        lambda m: patch_inputs(
+            m,
+            lambda ins: arrays(  # land as if setbacks were ignored
+                ins, "site", building_area_m2=ins.site.building_area_m2 + 1e4, free_area_m2=ins.site.free_area_m2 + 1e6
+            ),
+        ),
+        "gets HPC",
+    )
 
 
 def test_mutation_no_tenant_catches_ignored_eligibility(monkeypatch):
@@ -1115,5 +1428,6 @@ def test_mutation_no_tenant_catches_ignored_eligibility(monkeypatch):
         rev = np.repeat(first[:, None, :], ins.S, axis=1)
         return arrays(ins, "tenant", eligible=np.ones_like(ten.eligible), lease_rev_usd_per_mw=rev)
 
-    mutant(check_no_tenant_no_hpc, (fixed_portfolio(), 0), monkeypatch, lambda m: patch_inputs(m, everywhere),
-           "gets HPC")
+    mutant(
+        check_no_tenant_no_hpc, (fixed_portfolio(), 0), monkeypatch, lambda m: patch_inputs(m, everywhere), "gets HPC"
+    )

@@ -27,19 +27,49 @@ ROOT = Path(__file__).resolve().parent.parent
 def every_family_portfolio() -> dict:
     """Two sites, a tenant over both with a minimum block, one with renewals, a market, an operator's
     cloud market, a contract whose take-or-pay surplus is resold, a budget and a concentration cap."""
-    sites = [site_dict("a", contract_mw=60.0, mining_mw=10.0, take_or_pay_share=0.5, upgrades=[
-        {"id": "u", "mw": 20.0, "capex_usd": 1e6, "lead_time_months": 12}], air_capacity_mw=5.0),
-        site_dict("b", contract_mw=40.0, mining_mw=0.0)]
+    sites = [
+        site_dict(
+            "a",
+            contract_mw=60.0,
+            mining_mw=10.0,
+            take_or_pay_share=0.5,
+            upgrades=[{"id": "u", "mw": 20.0, "capex_usd": 1e6, "lead_time_months": 12}],
+            air_capacity_mw=5.0,
+        ),
+        site_dict("b", contract_mw=40.0, mining_mw=0.0),
+    ]
     sites[0]["power_contracts"][0]["resale_price_usd_per_mwh"] = 30.0
-    tenants = [tenant_dict("t", ["a", "b"], it_mw=30.0, max_sites=2, min_block_mw=5.0, term_months=24,
-                           renewals={"options": 1, "term_months": 12, "rate_factor": 0.9}),
-               tenant_dict("u", ["a"], it_mw=10.0)]
-    data = portfolio_dict("families", sites, tenants, periods=4, period="year",
-                          finance={"capex_budget_usd_per_period": 2e9, "concentration_cap": 0.9},
-                          scenario={"cloud_max_it_mw": 20.0})
+    tenants = [
+        tenant_dict(
+            "t",
+            ["a", "b"],
+            it_mw=30.0,
+            max_sites=2,
+            min_block_mw=5.0,
+            term_months=24,
+            renewals={"options": 1, "term_months": 12, "rate_factor": 0.9},
+        ),
+        tenant_dict("u", ["a"], it_mw=10.0),
+    ]
+    data = portfolio_dict(
+        "families",
+        sites,
+        tenants,
+        periods=4,
+        period="year",
+        finance={"capex_budget_usd_per_period": 2e9, "concentration_cap": 0.9},
+        scenario={"cloud_max_it_mw": 20.0},
+    )
     data["operators"] = [{"id": "synthetic", "cloud_max_it_mw": 10.0}]
-    data["markets"] = [{"id": "m", "grids": ["synthetic"], "rate_usd_per_kw_month": 120.0, "max_it_mw": 20.0,
-                        "rack_type": "gb200-nvl72"}]
+    data["markets"] = [
+        {
+            "id": "m",
+            "grids": ["synthetic"],
+            "rate_usd_per_kw_month": 120.0,
+            "max_it_mw": 20.0,
+            "rack_type": "gb200-nvl72",
+        }
+    ]
     return data
 
 
@@ -47,14 +77,20 @@ def every_family_portfolio() -> dict:
 def models():
     ins = prepare(portfolio_from_dict(every_family_portfolio(), ROOT))
     bundled = prepare(load_portfolio(ROOT / "sites" / "us-miners.yaml"))
-    return [build_model(ins), build_model(ins, "bau"), build_model(bundled),
-            build_model(ins, "plan", elastic=penalties(), slack_scale=slack_scales())]
+    return [
+        build_model(ins),
+        build_model(ins, "bau"),
+        build_model(bundled),
+        build_model(ins, "plan", elastic=penalties(), slack_scale=slack_scales()),
+    ]
 
 
 def test_every_registered_family_is_built_and_every_built_family_is_registered(models):
     built = {b.family for m in models for b in m.builder.blocks if len(b.cells)}
-    assert built == set(FAMILIES), (f"registered, never built: {sorted(set(FAMILIES) - built)}; "
-                                    f"built, not registered: {sorted(built - set(FAMILIES))}")
+    assert built == set(FAMILIES), (
+        f"registered, never built: {sorted(set(FAMILIES) - built)}; "
+        f"built, not registered: {sorted(built - set(FAMILIES))}"
+    )
 
 
 def test_families_are_built_over_their_registered_dimensions_and_rows_name_them(models):

@@ -14,8 +14,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-from solvers import SolveOptions, SolveResult, SolveStatus, SolverUnavailable, available_solvers, get_solver  # noqa: E402
-from solvers import base  # noqa: E402
+from solvers import (  # noqa: E402
+    SolveOptions,
+    SolveResult,
+    SolverUnavailable,
+    SolveStatus,
+    available_solvers,
+    base,  # noqa: E402
+    get_solver,
+)
 from solvers.cbc import CbcLog  # noqa: E402
 
 SOLVERS = available_solvers()

@@ -26,7 +26,6 @@ from planner.describe.fields import (
     check_unique,
 )
 
-
 FIRST_DELIVERY = {
     "H100": dt.date(2022, 10, 1),  # S-NV-DGX-H100: DGX H100 announced Mar 2022, shipping from Q4 2022
     "H200": dt.date(2024, 10, 1),  # S-IREN-H200-2024: delivered 4Q 2024
@@ -56,9 +55,11 @@ class RackType(Strict):
     )
     life_years: LifeYears = Field(description="economic life of self-operated GPUs: they retire after it")
     generation: Literal["H100", "H200", "B200", "GB200", "GB300", "future"] | None = Field(
-        default=None, description="NVIDIA generation; no rack of it can be bought before its first delivery")
+        default=None, description="NVIDIA generation; no rack of it can be bought before its first delivery"
+    )
     available_from: dt.date | None = Field(
-        default=None, description="first day self-operated racks of this type can be bought (default: any time)")
+        default=None, description="first day self-operated racks of this type can be bought (default: any time)"
+    )
     source: Source
 
     @field_validator("available_from")

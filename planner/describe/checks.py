@@ -95,39 +95,71 @@ def check_references(
 def _check_counterparties(t, known: set[str], file: str, where: str, problems: list[Problem]) -> None:
     """A tenant's counterparty and credit support name described counterparties."""
     if t.counterparty is not None and t.counterparty not in known:
-        problems.append(Problem(file, f"{where}.counterparty", t.counterparty,
-                                f"counterparty not described in counterparties ({_listed(known) or 'none'})"))
+        problems.append(
+            Problem(
+                file,
+                f"{where}.counterparty",
+                t.counterparty,
+                f"counterparty not described in counterparties ({_listed(known) or 'none'})",
+            )
+        )
     if t.credit_support is not None and t.credit_support.by not in known:
-        problems.append(Problem(file, f"{where}.credit_support.by", t.credit_support.by,
-                                f"counterparty not described in counterparties ({_listed(known) or 'none'})"))
+        problems.append(
+            Problem(
+                file,
+                f"{where}.credit_support.by",
+                t.credit_support.by,
+                f"counterparty not described in counterparties ({_listed(known) or 'none'})",
+            )
+        )
 
 
-def check_portfolio_parts(spec: PortfolioSpec, catalog: Catalog, sites: list[Site], site_files: dict[str, str],
-                          file: str, problems: list[Problem]) -> None:
+def check_portfolio_parts(
+    spec: PortfolioSpec,
+    catalog: Catalog,
+    sites: list[Site],
+    site_files: dict[str, str],
+    file: str,
+    problems: list[Problem],
+) -> None:
     """Operators, markets, the exit market and work in progress name things that exist."""
     operators, grids = {s.operator for s in sites}, {s.grid for s in sites}
     for i, o in enumerate(spec.operators):
         if o.id not in operators:
-            problems.append(Problem(file, f"operators[{i}].id", o.id, f"no site has this operator ({_listed(operators)})"))
+            problems.append(
+                Problem(file, f"operators[{i}].id", o.id, f"no site has this operator ({_listed(operators)})")
+            )
     racks = {r.id for r in catalog.racks}
     for i, mk in enumerate(spec.markets):
         if mk.rack_type not in racks:
-            problems.append(Problem(file, f"markets[{i}].rack_type", mk.rack_type,
-                                    f"unknown rack type (catalog has {_listed(racks)})"))
+            problems.append(
+                Problem(
+                    file, f"markets[{i}].rack_type", mk.rack_type, f"unknown rack type (catalog has {_listed(racks)})"
+                )
+            )
         for j, g in enumerate(mk.grids):
             if g not in grids:
-                problems.append(Problem(file, f"markets[{i}].grids[{j}]", g, f"no site in this grid ({_listed(grids)})"))
+                problems.append(
+                    Problem(file, f"markets[{i}].grids[{j}]", g, f"no site in this grid ({_listed(grids)})")
+                )
     exit_market, markets = spec.finance.exit_market, {mk.id for mk in spec.markets}
     if exit_market is not None and exit_market not in markets:
-        problems.append(Problem(file, "finance.exit_market", exit_market,
-                                f"no market of this id ({_listed(markets) or 'none'})"))
+        problems.append(
+            Problem(file, "finance.exit_market", exit_market, f"no market of this id ({_listed(markets) or 'none'})")
+        )
     known = {"hall": {h.id for h in catalog.hall_modules}, "cdu": {c.id for c in catalog.cooling_units}}
     for s in sites:
         known["upgrade"] = {u.id for u in s.interconnect.upgrades}
         for i, w in enumerate(s.work_in_progress):
             if w.id not in known[w.kind]:
-                problems.append(Problem(site_files[s.id], f"work_in_progress[{i}].id", w.id,
-                                        f"no {w.kind} of this id ({_listed(known[w.kind]) or 'none'})"))
+                problems.append(
+                    Problem(
+                        site_files[s.id],
+                        f"work_in_progress[{i}].id",
+                        w.id,
+                        f"no {w.kind} of this id ({_listed(known[w.kind]) or 'none'})",
+                    )
+                )
 
 
 def check_dates(
@@ -179,14 +211,26 @@ def check_dates(
             )
         for j, tr in enumerate(t.tranches):
             if months_after(t.start_earliest, tr.after_months) >= end:
-                problems.append(Problem(file, f"{where}.tranches[{j}].after_months", str(tr.after_months),
-                                        f"starts after the end of the horizon ({end}) even from start_earliest"))
+                problems.append(
+                    Problem(
+                        file,
+                        f"{where}.tranches[{j}].after_months",
+                        str(tr.after_months),
+                        f"starts after the end of the horizon ({end}) even from start_earliest",
+                    )
+                )
     for s in sites:
         for i, w in enumerate(s.work_in_progress):
             if not start < w.in_service < end:
-                problems.append(Problem(site_files[s.id], f"work_in_progress[{i}].in_service", w.in_service.isoformat(),
-                                        f"not inside the horizon ({start} to {end}): work in progress enters service "
-                                        "after the start (already in service: existing_halls) and before the end"))
+                problems.append(
+                    Problem(
+                        site_files[s.id],
+                        f"work_in_progress[{i}].in_service",
+                        w.in_service.isoformat(),
+                        f"not inside the horizon ({start} to {end}): work in progress enters service "
+                        "after the start (already in service: existing_halls) and before the end",
+                    )
+                )
 
 
 def months_after(date: dt.date, months: int) -> dt.date:

@@ -47,7 +47,8 @@ class Renewals(Strict):
     options: Annotated[int, Field(ge=1, le=5)]
     term_months: TermMonths
     rate_factor: Annotated[float, Field(gt=0, le=3)] = Field(
-        default=1.0, description="renewal rent / the rent the escalator would give then (1: the escalator continues)")
+        default=1.0, description="renewal rent / the rent the escalator would give then (1: the escalator continues)"
+    )
     source: Source = "estimate"
 
 
@@ -74,7 +75,8 @@ class Counterparty(Strict):
     id: Id
     name: str = ""
     credit: Literal["investment_grade", "other"] = Field(
-        description="investment_grade: rated IG (a hyperscaler); other: a neocloud or unrated company")
+        description="investment_grade: rated IG (a hyperscaler); other: a neocloud or unrated company"
+    )
     source: Source = "estimate"
 
 
@@ -90,28 +92,36 @@ class TenantOffer(Strict):
     rate_usd_per_kw_month: LeaseRate
     escalator_per_year: Annotated[float, Field(ge=-0.2, le=0.2)] = 0.0
     site_rates_usd_per_kw_month: dict[str, LeaseRate] = Field(
-        default={}, description="per-site rate overriding rate_usd_per_kw_month")
+        default={}, description="per-site rate overriding rate_usd_per_kw_month"
+    )
     term_months: TermMonths
     start_earliest: dt.date = Field(
         description="first day the contract may start (the contract date when signed); earlier than the horizon "
-        "start is fine (a lease already running), but it must start before the horizon ends")
+        "start is fine (a lease already running), but it must start before the horizon ends"
+    )
     start_latest: dt.date = Field(
         description="last day it may start, not before start_earliest; a lease starting then must still run at "
-        "the horizon start")
+        "the horizon start"
+    )
     delay_penalty_usd_per_month: Annotated[float, NON_NEGATIVE, C["project_usd"]] = Field(
-        default=0.0, description="paid at the start for each month it starts after start_earliest")
+        default=0.0, description="paid at the start for each month it starts after start_earliest"
+    )
     tranches: list[Tranche] = Field(
-        default=[], description="IT MW ramp after the start (cumulative, ending at it_mw); none: it_mw at once")
+        default=[], description="IT MW ramp after the start (cumulative, ending at it_mw); none: it_mw at once"
+    )
     renewals: Renewals | None = None
     rack_type: Id
     eligible_sites: list[Id] = Field(min_length=1)
     min_block_mw: Annotated[float, NON_NEGATIVE, C["tenant_it_mw"]] = 0.0
     max_sites: Annotated[int, Field(ge=1), C["max_sites"]] = 1
     power: Literal["pass_through", "modified_gross", "included"] = Field(
-        default="pass_through", description="pass_through: triple net (energy at cost and hall opex paid by the "
-        "tenant); modified_gross: energy at cost, opex up to opex_recovery_usd_per_mw_year; included: neither")
+        default="pass_through",
+        description="pass_through: triple net (energy at cost and hall opex paid by the "
+        "tenant); modified_gross: energy at cost, opex up to opex_recovery_usd_per_mw_year; included: neither",
+    )
     opex_recovery_usd_per_mw_year: OpexUSDPerMWYear = Field(
-        default=0.0, description="modified_gross: hall opex the tenant pays back, at most this per MW")
+        default=0.0, description="modified_gross: hall opex the tenant pays back, at most this per MW"
+    )
     gpu_service: GpuService | None = None
     committed: bool = False
     source: Source = "estimate"
@@ -145,13 +155,17 @@ class TenantOffer(Strict):
         it_mw, term = info.data.get("it_mw"), info.data.get("term_months")
         for a, b in zip(v, v[1:]):
             if b.after_months <= a.after_months or b.it_mw < a.it_mw:
-                raise ValueError(f"tranches must ramp up: {b.it_mw:g} MW after {b.after_months} months follows "
-                                 f"{a.it_mw:g} MW after {a.after_months} months")
+                raise ValueError(
+                    f"tranches must ramp up: {b.it_mw:g} MW after {b.after_months} months follows "
+                    f"{a.it_mw:g} MW after {a.after_months} months"
+                )
         if v and it_mw is not None and abs(v[-1].it_mw - it_mw) > 1e-9:
             raise ValueError(f"the last tranche ({v[-1].it_mw:g} MW) is not the offer's it_mw ({it_mw:g} MW)")
         if v and term is not None and v[-1].after_months >= term:
-            raise ValueError(f"a tranche starts {v[-1].after_months} months after the start, at or after the end of "
-                             f"the {term}-month term")
+            raise ValueError(
+                f"a tranche starts {v[-1].after_months} months after the start, at or after the end of "
+                f"the {term}-month term"
+            )
         return v
 
     @field_validator("renewals")
@@ -161,8 +175,10 @@ class TenantOffer(Strict):
         if v is not None and info.data.get("kind") == "gpu_service":
             raise ValueError("a GPU-service contract has no renewal options (its GPUs age out)")
         if v is not None and term is not None and term + v.options * v.term_months > C["term_months"].value:
-            raise ValueError(f"term and renewals add up to {term + v.options * v.term_months} months, more than "
-                             f"{C['term_months'].value:g} (a lease kind runs at most 50 years)")
+            raise ValueError(
+                f"term and renewals add up to {term + v.options * v.term_months} months, more than "
+                f"{C['term_months'].value:g} (a lease kind runs at most 50 years)"
+            )
         return v
 
     @model_validator(mode="after")
@@ -170,8 +186,9 @@ class TenantOffer(Strict):
         if (self.kind == "gpu_service") != (self.gpu_service is not None):
             raise ValueError("kind gpu_service needs gpu_service terms, and only it has them")
         if self.kind == "gpu_service" and self.power != "included":
-            raise ValueError(f"a GPU-service contract has power {self.power!r}: its operator pays the energy "
-                             "(power: included)")
+            raise ValueError(
+                f"a GPU-service contract has power {self.power!r}: its operator pays the energy (power: included)"
+            )
         if self.kind == "gpu_service" and len(self.eligible_sites) != 1:
             raise ValueError("a GPU-service contract names exactly one eligible site (its GPUs are bought there)")
         return self
@@ -186,10 +203,12 @@ class Market(Strict):
     rate_usd_per_kw_month: LeaseRate = Field(description="at the horizon start")
     escalation_per_year: Annotated[float, Field(ge=-0.2, le=0.2)] = 0.0
     max_it_mw: Annotated[float, POSITIVE, C["market_it_mw"]] = Field(
-        description="most IT MW under market leases in these regions at any time (absorption)")
+        description="most IT MW under market leases in these regions at any time (absorption)"
+    )
     term_months: TermMonths = 60
     downtime_months: Annotated[int, NON_NEGATIVE, C["lead_time_months"]] = Field(
-        default=6, description="months from signing (re-fit, vacancy) to the first rent")
+        default=6, description="months from signing (re-fit, vacancy) to the first rent"
+    )
     refit_capex_usd_per_mw: CapexPerMW = Field(default=0.0, description="paid at signing, per MW leased")
     rack_type: Id
     power: Literal["pass_through", "modified_gross", "included"] = "pass_through"

@@ -19,13 +19,11 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from planner.describe.bounds import CEILINGS as C
 from planner.describe.catalog import AsicModel, Catalog, CoolingUnit, HallModule, OperatingCosts, RackType
 from planner.describe.contracts import Counterparty, Market, TenantOffer
-from planner.describe.finance import Finance, Operator
 from planner.describe.fields import (
     NON_NEGATIVE,
     POSITIVE,
     Id,
     LeadTimeMonths,
-    LeaseRate,
     Multiplier,
     ProjectUSD,
     Share,
@@ -35,6 +33,7 @@ from planner.describe.fields import (
     Strict,
     check_unique,
 )
+from planner.describe.finance import Finance, Operator
 
 __all__ = [
     "AsicModel", "Building", "Catalog", "Cooling", "CoolingUnit", "Counterparty", "Finance", "HallModule", "Hashprice",
@@ -62,8 +61,10 @@ class PowerContract(Strict):
     )
     take_or_pay_share: Share = 0.0
     resale_price_usd_per_mwh: Annotated[float, NON_NEGATIVE, C["price_usd_per_mwh"]] | None = Field(
-        default=None, description="take-or-pay energy paid but not drawn is resold at this price (default: not "
-        "resold; the contract may not allow it)")
+        default=None,
+        description="take-or-pay energy paid but not drawn is resold at this price (default: not "
+        "resold; the contract may not allow it)",
+    )
     escalation_per_year: Annotated[float, Field(gt=-0.5, lt=0.5)] | None = Field(
         default=None, description="annual price escalation; the scenario's when omitted"
     )
@@ -203,7 +204,8 @@ class Site(Strict):
         default={}, description="CDUs (catalog id -> count) already installed at the horizon start"
     )
     work_in_progress: list[WorkInProgress] = Field(
-        default=[], description="halls, CDUs and upgrades under construction at the horizon start")
+        default=[], description="halls, CDUs and upgrades under construction at the horizon start"
+    )
     conversion_cost_usd: ProjectUSD = Field(default=0.0, description="one-time cost when the site first hosts HPC")
     coincident_peak_usd_per_kw_year: Annotated[float, NON_NEGATIVE, C["peak_usd_per_kw_year"]] = Field(
         default=0.0, description="transmission charge on firm load"
@@ -243,8 +245,10 @@ class Horizon(Strict):
     periods: Annotated[int, Field(ge=1), C["horizon_periods"]] = 40
     period: Literal["month", "quarter", "year"] = "quarter"
     segments: list[Segment] | None = Field(
-        default=None, description="periods of growing length, e.g. 20 quarters then 15 years (instead of "
-        "periods and period); each segment starts on a boundary of its period length")
+        default=None,
+        description="periods of growing length, e.g. 20 quarters then 15 years (instead of "
+        "periods and period); each segment starts on a boundary of its period length",
+    )
 
     @field_validator("start")
     @classmethod
@@ -263,8 +267,10 @@ class Horizon(Strict):
         for i, seg in enumerate(v):
             length = {"month": 1, "quarter": 3, "year": 12}[seg.period]
             if month % length:
-                raise ValueError(f"segment {i} ({seg.period}s) starts in month {month % 12 + 1} of its year, not on "
-                                 f"a {seg.period} boundary")
+                raise ValueError(
+                    f"segment {i} ({seg.period}s) starts in month {month % 12 + 1} of its year, not on "
+                    f"a {seg.period} boundary"
+                )
             month += length * seg.periods
         if month - (start.month - 1) > C["horizon_periods"].value * 12:
             raise ValueError("the segments add up to more than 480 years")

@@ -27,10 +27,12 @@ class DiscountRates(Strict):
     """Annual discount rates of revenue by risk class; a class left out takes the base rate."""
 
     investment_grade_per_year: Rate | None = Field(
-        default=None, description="leases of investment-grade counterparties, or backed by one")
+        default=None, description="leases of investment-grade counterparties, or backed by one"
+    )
     contracted_per_year: Rate | None = Field(default=None, description="other signed leases and GPU-service contracts")
     market_per_year: Rate | None = Field(
-        default=None, description="leases to generic market demand (planner.inputs.markets), not signed today")
+        default=None, description="leases to generic market demand (planner.inputs.markets), not signed today"
+    )
     cloud_per_year: Rate | None = Field(default=None, description="self-operated GPU cloud")
     mining_per_year: Rate | None = Field(default=None, description="bitcoin mining")
     source: Source = "estimate"
@@ -43,15 +45,20 @@ class Finance(Strict):
     discount_rates: DiscountRates = DiscountRates()
     terminal_value: Literal["contracted", "market", "book", "none"] = "contracted"
     exit_cap_rate: Annotated[float, Field(gt=0, lt=0.5)] = Field(
-        default=0.075, description="market mode: NOI / value of re-leased capacity")
+        default=0.075, description="market mode: NOI / value of re-leased capacity"
+    )
     exit_market: Id | None = Field(
-        default=None, description="market mode: the market whose rate values re-leased capacity (default: the "
-        "first market of each site's grid)")
+        default=None,
+        description="market mode: the market whose rate values re-leased capacity (default: the "
+        "first market of each site's grid)",
+    )
     capex_draw: Literal["at_order", "over_construction"] = Field(
-        default="over_construction", description="capex paid when ordered, or drawn over the lead time (S-curve)")
+        default="over_construction", description="capex paid when ordered, or drawn over the lead time (S-curve)"
+    )
     capex_budget_usd_per_period: Annotated[float, POSITIVE, C["budget_usd_per_period"]] | None = None
     concentration_cap: Annotated[float, Field(gt=0, le=1)] | None = Field(
-        default=None, description="max share of HPC revenue from any one counterparty")
+        default=None, description="max share of HPC revenue from any one counterparty"
+    )
     source: Source = "estimate"
 
 
@@ -60,5 +67,6 @@ class Operator(Strict):
 
     id: str = Field(min_length=1, description="as the sites' `operator` field")
     cloud_max_it_mw: Annotated[float, NON_NEGATIVE, C["market_it_mw"]] | None = Field(
-        default=None, description="its GPU-cloud market: most self-operated IT MW it can sell each period")
+        default=None, description="its GPU-cloud market: most self-operated IT MW it can sell each period"
+    )
     source: Source = "estimate"

@@ -41,8 +41,11 @@ def diagnose(portfolio: Portfolio, solver: str = "highs", time_limit: float | No
     result = get_solver(solver).solve(model.problem, SolveOptions(time_limit_s=time_limit, rel_gap=1e-6))
     if not result.has_solution or result.x is None:
         logger.error("elastic model did not solve: %s", result.message)
-        return Diagnosis(portfolio.name, [Shortfall("unknown", f"elastic model: {result.message}", None, None, [],
-                                                    0.0, "")], result.status.value)
+        return Diagnosis(
+            portfolio.name,
+            [Shortfall("unknown", f"elastic model: {result.message}", None, None, [], 0.0, "")],
+            result.status.value,
+        )
     groups = _slack_groups(model, result.x)
     leases = model.leases.lease.value(result.x) + model.leases.renewal.value(result.x)
     shortfalls = []
@@ -50,13 +53,21 @@ def diagnose(portfolio: Portfolio, solver: str = "highs", time_limit: float | No
         items.sort()
         t_short = sorted({t for t, _ in items if t >= 0})
         info = FAMILIES[family]
-        sf = Shortfall(family, info.bounds, site, tenant, [ins.time.labels[t] for t in t_short],
-                       max(v for _, v in items), info.unit)
+        sf = Shortfall(
+            family,
+            info.bounds,
+            site,
+            tenant,
+            [ins.time.labels[t] for t in t_short],
+            max(v for _, v in items),
+            info.unit,
+        )
         sf.tenants = tenants_needing(ins, sf, t_short, leases)
         sf.hints = hints(ins, sf, t_short)
         shortfalls.append(sf)
-    shortfalls.sort(key=lambda s: (-(FAMILIES[s.family].penalty or 0.0) * s.max_amount, s.family, s.site or "",
-                                   s.tenant or ""))
+    shortfalls.sort(
+        key=lambda s: (-(FAMILIES[s.family].penalty or 0.0) * s.max_amount, s.family, s.site or "", s.tenant or "")
+    )
     return Diagnosis(portfolio.name, shortfalls, result.status.value)
 
 
@@ -74,8 +85,11 @@ def _slack_groups(model: Model, x: np.ndarray) -> dict[tuple, list[tuple[int, fl
             block, i = b.block_of(int(row))
             where = block.coords(i)
             site = ins.site.ids[where["site"]] if "site" in where else None
-            tenant = ins.tenant.ids[where["tenant"]] if "tenant" in where else (
-                ins.counterparty.ids[where["counterparty"]] if "counterparty" in where else None)
+            tenant = (
+                ins.tenant.ids[where["tenant"]]
+                if "tenant" in where
+                else (ins.counterparty.ids[where["counterparty"]] if "counterparty" in where else None)
+            )
             groups.setdefault((block.family, site, tenant), []).append((where.get("period", -1), float(amount)))
     return groups
 

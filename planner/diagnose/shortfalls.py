@@ -24,8 +24,9 @@ class Shortfall:
 
     def text(self) -> str:
         """One line, and the hints indented below it."""
-        where = " ".join(x for x in (f"tenant {self.tenant}" if self.tenant else None,
-                                     f"at {self.site}" if self.site else None) if x)
+        where = " ".join(
+            x for x in (f"tenant {self.tenant}" if self.tenant else None, f"at {self.site}" if self.site else None) if x
+        )
         place = ", ".join(x for x in (where, span(self.periods)) if x)
         line = f"- {self.resource}{' ' + place if place else ''}: short by up to {self.max_amount:,.1f} {self.unit}"
         return "\n".join([line, *[f"    {h}" for h in self.hints]])
@@ -43,18 +44,25 @@ class Diagnosis:
         """The diagnosis for a person: the shortfalls and their hints."""
         if not self.shortfalls:
             return f"{self.portfolio}: a feasible plan exists (no shortfall found)."
-        head = (f"{self.portfolio}: no feasible plan. The smallest shortfalls that would make one "
-                f"(resolve any one family of them, or add the capacity named):")
+        head = (
+            f"{self.portfolio}: no feasible plan. The smallest shortfalls that would make one "
+            f"(resolve any one family of them, or add the capacity named):"
+        )
         return "\n".join([head, *[s.text() for s in self.shortfalls]])
 
     def to_dict(self) -> dict:
         """The diagnosis as JSON-able data (diagnosis.json)."""
-        return {"portfolio": self.portfolio, "status": self.status, "feasible": not self.shortfalls,
-                "shortfalls": [asdict(s) for s in self.shortfalls], "text": self.text()}
+        return {
+            "portfolio": self.portfolio,
+            "status": self.status,
+            "feasible": not self.shortfalls,
+            "shortfalls": [asdict(s) for s in self.shortfalls],
+            "text": self.text(),
+        }
 
 
 def span(periods: list[str]) -> str:
-    """"2026Q1" or "2026Q1-2027Q4 (8 periods)"."""
+    """ "2026Q1" or "2026Q1-2027Q4 (8 periods)"."""
     if not periods:
         return ""
     return periods[0] if len(periods) == 1 else f"{periods[0]}-{periods[-1]} ({len(periods)} periods)"

@@ -16,8 +16,8 @@ import numpy as np
 
 from planner.describe.loading import Portfolio
 from planner.inputs.arrays import renumber, select
-from planner.inputs.contract_cash import PathCash, path_cash
 from planner.inputs.catalog import Cdus, Halls, Racks, prepare_cdus, prepare_halls, prepare_racks
+from planner.inputs.contract_cash import PathCash, path_cash
 from planner.inputs.finance import FinanceArrays, prepare_finance
 from planner.inputs.market import hashprice_path
 from planner.inputs.markets import Markets, prepare_markets
@@ -83,19 +83,41 @@ class Inputs:
 
     def __post_init__(self) -> None:
         sizes = self.sizes
-        for group in (self.time, self.operator, self.site, self.contract, self.upgrade, self.rack, self.cdu, self.hall,
-                      self.counterparty, self.tenant, self.market):
+        for group in (
+            self.time,
+            self.operator,
+            self.site,
+            self.contract,
+            self.upgrade,
+            self.rack,
+            self.cdu,
+            self.hall,
+            self.counterparty,
+            self.tenant,
+            self.market,
+        ):
             group.check(sizes)
 
     @property
     def sizes(self) -> dict[str, int]:
         """Size of every dimension."""
-        return {"period": self.time.T, "operator": len(self.operator.ids), "site": len(self.site.ids),
-                "contract": len(self.contract.ids), "upgrade": len(self.upgrade.ids), "rack": len(self.rack.ids),
-                "cdu": len(self.cdu.ids), "hall": len(self.hall.ids), "counterparty": len(self.counterparty.ids),
-                "tenant": len(self.tenant.ids), "tranche": self.tenant.tranche_mw.shape[1],
-                "market": len(self.market.ids), "lag": self.hall.draws.shape[1], "start": len(self.paths.periods),
-                "option": self.paths.ok.shape[2]}
+        return {
+            "period": self.time.T,
+            "operator": len(self.operator.ids),
+            "site": len(self.site.ids),
+            "contract": len(self.contract.ids),
+            "upgrade": len(self.upgrade.ids),
+            "rack": len(self.rack.ids),
+            "cdu": len(self.cdu.ids),
+            "hall": len(self.hall.ids),
+            "counterparty": len(self.counterparty.ids),
+            "tenant": len(self.tenant.ids),
+            "tranche": self.tenant.tranche_mw.shape[1],
+            "market": len(self.market.ids),
+            "lag": self.hall.draws.shape[1],
+            "start": len(self.paths.periods),
+            "option": self.paths.ok.shape[2],
+        }
 
     @property
     def T(self) -> int:
@@ -117,22 +139,34 @@ class Inputs:
         eligibility with them)."""
         index = np.asarray(index, dtype=int)
         tv = self.terminal
-        terminal = Terminal(np.take(tv.tenant, index, axis=1), np.take(tv.market, index, axis=1),
-                            select(tv.relet, "site", index), tv.exit[index])
+        terminal = Terminal(
+            np.take(tv.tenant, index, axis=1),
+            np.take(tv.market, index, axis=1),
+            select(tv.relet, "site", index),
+            tv.exit[index],
+        )
         costs = dataclasses.replace(self.costs, energy_usd_per_mw_month=self.costs.energy_usd_per_mw_month[index])
         return dataclasses.replace(
-            self, site=select(self.site, "site", index), tenant=select(self.tenant, "site", index),
-            market=select(self.market, "site", index), terminal=terminal, costs=costs,
-            contract=renumber(self.contract, "site", index), upgrade=renumber(self.upgrade, "site", index))
+            self,
+            site=select(self.site, "site", index),
+            tenant=select(self.tenant, "site", index),
+            market=select(self.market, "site", index),
+            terminal=terminal,
+            costs=costs,
+            contract=renumber(self.contract, "site", index),
+            upgrade=renumber(self.upgrade, "site", index),
+        )
 
     def with_tenants(self, tenants: Tenants) -> Inputs:
         """These inputs with other tenant offers (their paths, path cash and values after the
         horizon recomputed)."""
         paths = contract_paths(tenants, self.time)
-        terminal = dataclasses.replace(self.terminal, tenant=tenant_values(tenants, paths, self.time, self.fin,
-                                                                           self.costs, self.terminal.relet))
-        return dataclasses.replace(self, tenant=tenants, paths=paths, cash=path_cash(tenants, paths, self.time),
-                                   terminal=terminal)
+        terminal = dataclasses.replace(
+            self.terminal, tenant=tenant_values(tenants, paths, self.time, self.fin, self.costs, self.terminal.relet)
+        )
+        return dataclasses.replace(
+            self, tenant=tenants, paths=paths, cash=path_cash(tenants, paths, self.time), terminal=terminal
+        )
 
 
 def _operating(portfolio: Portfolio, time: Time) -> Operating:
@@ -144,52 +178,91 @@ def _operating(portfolio: Portfolio, time: Time) -> Operating:
         hpc_opex_usd_per_mw_period=op.hpc_opex_usd_per_mw_year * year,
         cloud_opex_usd_per_mw_period=op.cloud_opex_usd_per_mw_year * year,
         cloud_opex_share=op.cloud_opex_share_of_revenue,
-        hpc_load_factor=op.hpc_load_factor, cloud_utilisation=op.cloud_utilisation, mining_uptime=op.mining_uptime,
-        capex_multiplier=sc.capex_multiplier, grid_residual_share=time.residual_share(op.grid_asset_life_years),
-        residual_value=fin.terminal_value == "book", budget_usd_per_period=fin.capex_budget_usd_per_period,
+        hpc_load_factor=op.hpc_load_factor,
+        cloud_utilisation=op.cloud_utilisation,
+        mining_uptime=op.mining_uptime,
+        capex_multiplier=sc.capex_multiplier,
+        grid_residual_share=time.residual_share(op.grid_asset_life_years),
+        residual_value=fin.terminal_value == "book",
+        budget_usd_per_period=fin.capex_budget_usd_per_period,
         concentration_cap=fin.concentration_cap,
-        cloud_max_it_mw=None if sc.cloud_max_it_mw is None else np.full(time.T, float(sc.cloud_max_it_mw)))
+        cloud_max_it_mw=None if sc.cloud_max_it_mw is None else np.full(time.T, float(sc.cloud_max_it_mw)),
+    )
 
 
 def _site_costs(portfolio: Portfolio, sites: Sites) -> SiteCosts:
     """A leased MW's costs to the landlord after the horizon (planner.inputs.terminal)."""
     op, sc = portfolio.catalog.operating, portfolio.spec.scenario
     energy = op.hpc_load_factor * sites.pue_hpc * 8760.0 / 12.0 * sites.price[:, -1:]
-    return SiteCosts(op.hpc_opex_usd_per_mw_year / 12.0, op.cloud_opex_usd_per_mw_year / 12.0,
-                     op.cloud_opex_share_of_revenue, energy, sc.power_price_escalation_per_year)
+    return SiteCosts(
+        op.hpc_opex_usd_per_mw_year / 12.0,
+        op.cloud_opex_usd_per_mw_year / 12.0,
+        op.cloud_opex_share_of_revenue,
+        energy,
+        sc.power_price_escalation_per_year,
+    )
 
 
 def prepare(portfolio: Portfolio) -> Inputs:
     """All coefficients of the model, from a validated portfolio."""
     spec, cat = portfolio.spec, portfolio.catalog
     sc, fin = spec.scenario, spec.finance
-    segments = segments_of(spec.horizon.period, spec.horizon.periods, spec.horizon.segments and
-                           spec.horizon.segment_list())
+    segments = segments_of(
+        spec.horizon.period, spec.horizon.periods, spec.horizon.segment_list() if spec.horizon.segments else None
+    )
     time = prepare_time(spec.horizon.start, segments, fin.discount_rate_per_year)
-    leads = [h.lead_time_months for h in cat.hall_modules] + [u.lead_time_months for s in portfolio.sites
-                                                               for u in s.interconnect.upgrades]
+    leads = [h.lead_time_months for h in cat.hall_modules] + [
+        u.lead_time_months for s in portfolio.sites for u in s.interconnect.upgrades
+    ]
     lags = lag_count(time, np.array(leads, dtype=float))
     racks, cdus = prepare_racks(cat, sc, time), prepare_cdus(cat, sc, time)
     halls = prepare_halls(cat, sc, time, fin.capex_draw, lags)
     contracts = prepare_contracts(portfolio.sites, sc, time)
-    sites = prepare_sites(portfolio, time, hashprice_path(sc.hashprice, time), racks.liquid, halls.ids, cdus.ids,
-                          site_price(contracts, len(portfolio.sites)))
+    sites = prepare_sites(
+        portfolio,
+        time,
+        hashprice_path(sc.hashprice, time),
+        racks.liquid,
+        halls.ids,
+        cdus.ids,
+        site_price(contracts, len(portfolio.sites)),
+    )
     finance = prepare_finance(fin, time)
     cps = prepare_counterparties(spec.counterparties, spec.tenants)
     hall_opex = cat.operating.hpc_opex_usd_per_mw_year
     tenants = prepare_tenants(spec.tenants, cps, sites.ids, racks.ids, sc, time, hall_opex)
     paths = contract_paths(tenants, time)
-    markets = prepare_markets(spec.markets, [s.grid for s in portfolio.sites], racks.ids, sc.lease_rate_multiplier,
-                              time, hall_opex)
+    markets = prepare_markets(
+        spec.markets, [s.grid for s in portfolio.sites], racks.ids, sc.lease_rate_multiplier, time, hall_opex
+    )
     costs = _site_costs(portfolio, sites)
     relet = relet_terms(markets, fin.exit_market, time, finance, costs)
-    terminal = Terminal(tenant_values(tenants, paths, time, finance, costs, relet),
-                        market_values(markets, time, finance, costs, relet), relet, relet.value(time.end_month))
-    return Inputs(portfolio=portfolio, time=time, fin=finance, operator=prepare_operators(portfolio), site=sites,
-                  contract=contracts, upgrade=prepare_upgrades(portfolio.sites, sc, time, fin.capex_draw, lags),
-                  rack=racks, cdu=cdus, hall=halls, counterparty=cps, tenant=tenants, paths=paths,
-                  cash=path_cash(tenants, paths, time), market=markets,
-                  terminal=terminal, costs=costs, op=_operating(portfolio, time))
+    terminal = Terminal(
+        tenant_values(tenants, paths, time, finance, costs, relet),
+        market_values(markets, time, finance, costs, relet),
+        relet,
+        relet.value(time.end_month),
+    )
+    return Inputs(
+        portfolio=portfolio,
+        time=time,
+        fin=finance,
+        operator=prepare_operators(portfolio),
+        site=sites,
+        contract=contracts,
+        upgrade=prepare_upgrades(portfolio.sites, sc, time, fin.capex_draw, lags),
+        rack=racks,
+        cdu=cdus,
+        hall=halls,
+        counterparty=cps,
+        tenant=tenants,
+        paths=paths,
+        cash=path_cash(tenants, paths, time),
+        market=markets,
+        terminal=terminal,
+        costs=costs,
+        op=_operating(portfolio, time),
+    )
 
 
 __all__ = ["Inputs", "Operating", "Terminal", "period_label", "prepare"]

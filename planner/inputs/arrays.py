@@ -82,11 +82,12 @@ def select(group: G, dim: str, index: np.ndarray) -> G:
 
 def renumber(group: G, dim: str, index: np.ndarray) -> G:
     """Rows of `group` whose ref into `dim` is in `index`, refs re-numbered to positions in it."""
-    (name, _), = [(n, d) for n, d in group.ref_fields() if d == dim]
+    ((name, _),) = [(n, d) for n, d in group.ref_fields() if d == dim]
     refs = getattr(group, name)
     new_of = np.full(max(int(refs.max(initial=-1)), int(np.max(index, initial=-1))) + 1, -1)
     new_of[index] = np.arange(len(index))
     rows = np.flatnonzero(new_of[refs] >= 0) if len(refs) else np.zeros(0, dtype=int)
+    assert group.DIM is not None, f"{type(group).__name__} has no dimension of its own"
     out = select(group, group.DIM, rows)
     return dataclasses.replace(out, **{name: new_of[refs[rows]]})
 

@@ -73,32 +73,48 @@ def prepare_racks(cat: Catalog, sc: Scenario, time: Time) -> Racks:
     gpu_hour = np.array([[r.gpu_hour_usd * (1 + r.gpu_hour_change_per_year) ** y for y in time.years] for r in racks])
     op = cat.operating
     cloud = gpus_per_mw[:, None] * gpu_hour * sc.gpu_hour_multiplier * op.cloud_utilisation * time.hours[None, :]
-    return Racks(ids=[r.id for r in racks], mw=mw, liquid=np.array([r.cooling == "liquid" for r in racks]),
-                 m2_per_mw=np.array([r.footprint_m2 for r in racks]) / mw, cloud_rev_usd_per_mw=cloud,
-                 capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier * op.cloud_capex_factor,
-                 available=np.array([[r.available_from is None or time.period_of(r.available_from) <= t
-                                      for t in range(time.T)] for r in racks], dtype=bool),
-                 retire=time.retire_period(np.array([r.life_years for r in racks])),
-                 residual_share=time.residual_share(np.array([r.life_years for r in racks])))
+    return Racks(
+        ids=[r.id for r in racks],
+        mw=mw,
+        liquid=np.array([r.cooling == "liquid" for r in racks]),
+        m2_per_mw=np.array([r.footprint_m2 for r in racks]) / mw,
+        cloud_rev_usd_per_mw=cloud,
+        capex_usd=np.array([r.capex_usd for r in racks]) * sc.capex_multiplier * op.cloud_capex_factor,
+        available=np.array(
+            [[r.available_from is None or time.period_of(r.available_from) <= t for t in range(time.T)] for r in racks],
+            dtype=bool,
+        ),
+        retire=time.retire_period(np.array([r.life_years for r in racks])),
+        residual_share=time.residual_share(np.array([r.life_years for r in racks])),
+    )
 
 
 def prepare_cdus(cat: Catalog, sc: Scenario, time: Time) -> Cdus:
     """CDU arrays."""
     cdus = cat.cooling_units
-    return Cdus(ids=[c.id for c in cdus], mw=np.array([c.capacity_kw / 1000.0 for c in cdus]),
-                m2=np.array([c.footprint_m2 for c in cdus]),
-                capex_usd=np.array([c.capex_usd for c in cdus]) * sc.capex_multiplier,
-                spare=np.array([1 if c.redundancy == "N+1" else 0 for c in cdus]),
-                residual_share=time.residual_share(np.array([c.life_years for c in cdus])))
+    return Cdus(
+        ids=[c.id for c in cdus],
+        mw=np.array([c.capacity_kw / 1000.0 for c in cdus]),
+        m2=np.array([c.footprint_m2 for c in cdus]),
+        capex_usd=np.array([c.capex_usd for c in cdus]) * sc.capex_multiplier,
+        spare=np.array([1 if c.redundancy == "N+1" else 0 for c in cdus]),
+        residual_share=time.residual_share(np.array([c.life_years for c in cdus])),
+    )
 
 
 def prepare_halls(cat: Catalog, sc: Scenario, time: Time, draw_mode: str, lags: int) -> Halls:
     """Hall module arrays; capex per module = MW x capex per MW x capex multiplier."""
     halls = cat.hall_modules
     lead = np.array([h.lead_time_months for h in halls], dtype=float)
-    return Halls(ids=[h.id for h in halls], conversion=np.array([h.kind == "conversion" for h in halls]),
-                 it_mw=np.array([h.it_mw for h in halls]), m2=np.array([h.footprint_m2 for h in halls]),
-                 capex_usd=np.array([h.it_mw * h.capex_usd_per_mw_it for h in halls]) * sc.capex_multiplier,
-                 lead_months=lead, ready=time.in_service(lead), ordered=time.order_period(lead),
-                 draws=draw_lags(time, lead, draw_mode, lags),
-                 residual_share=time.residual_share(np.array([h.life_years for h in halls])))
+    return Halls(
+        ids=[h.id for h in halls],
+        conversion=np.array([h.kind == "conversion" for h in halls]),
+        it_mw=np.array([h.it_mw for h in halls]),
+        m2=np.array([h.footprint_m2 for h in halls]),
+        capex_usd=np.array([h.it_mw * h.capex_usd_per_mw_it for h in halls]) * sc.capex_multiplier,
+        lead_months=lead,
+        ready=time.in_service(lead),
+        ordered=time.order_period(lead),
+        draws=draw_lags(time, lead, draw_mode, lags),
+        residual_share=time.residual_share(np.array([h.life_years for h in halls])),
+    )

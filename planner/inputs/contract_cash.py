@@ -57,8 +57,13 @@ def _contract_value(ten: Tenants, paths: ContractPaths, k: int) -> np.ndarray:
     for j, m0 in enumerate(paths.start_month):
         m = m0 + months
         mw = (ten.tranche_mw[k][:, None] * (months[None, :] >= ten.tranche_months[k][:, None])).sum(axis=0)
-        rent = rent_usd_per_mw(ten.rate_usd_per_kw_month[k:k + 1], ten.escalator_per_year[k:k + 1],
-                               ten.first_year[k:k + 1], (m + 0.5) / 12.0, np.ones(len(m)))[0, s]
+        rent = rent_usd_per_mw(
+            ten.rate_usd_per_kw_month[k : k + 1],
+            ten.escalator_per_year[k : k + 1],
+            ten.first_year[k : k + 1],
+            (m + 0.5) / 12.0,
+            np.ones(len(m)),
+        )[0, s]
         out[j] = (rent * mw).sum() / max(1e-12, 1.0 - ten.prepayment_share[k])
     return out
 
@@ -67,18 +72,25 @@ def path_cash(ten: Tenants, paths: ContractPaths, time: Time) -> PathCash:
     """The path-dependent cash of every tenant (module docstring)."""
     K, J, R = paths.ok.shape
     T = time.T
-    delay = np.broadcast_to(_place(paths.delay_usd, np.broadcast_to(paths.start_month, (K, J)), time)[:, :, None, :],
-                            (K, J, R, T)).copy()
+    delay = np.broadcast_to(
+        _place(paths.delay_usd, np.broadcast_to(paths.start_month, (K, J)), time)[:, :, None, :], (K, J, R, T)
+    ).copy()
     capex, prepay, resale = np.zeros((K, J, R, T)), np.zeros((K, J, R, T)), np.zeros((K, J, R, T))
     for k in np.flatnonzero(ten.gpu_service):
         begin = paths.start_month[:, None] + ten.tranche_months[k][None, :]  # [J, Q]
-        capex[k] = _place(ten.gpu_capex_usd_per_mw[k] * ten.tranche_mw[k][None, :] * np.ones_like(begin),
-                          begin, time).sum(axis=1)[:, None, :]
+        capex[k] = _place(
+            ten.gpu_capex_usd_per_mw[k] * ten.tranche_mw[k][None, :] * np.ones_like(begin), begin, time
+        ).sum(axis=1)[:, None, :]
         started = paths.start_month >= 0
-        value = ten.prepayment_share[k] * _contract_value(ten, paths, k) * started
+        value = ten.prepayment_share[k] * _contract_value(ten, paths, int(k)) * started
         prepay[k] = _place(value, paths.start_month, time)[:, None, :]
         total = ten.gpu_capex_usd_per_mw[k] * ten.mw[k] * ten.gpu_residual_share[k]
         resale[k] = _place(np.full(J, total), paths.start_month + ten.term_months[k], time)[:, None, :]
     ok = paths.ok[:, :, :, None]
-    return PathCash(delay * ok, capex * ok, prepay * ok, resale * ok,
-                    site=np.array([int(np.argmax(ten.eligible[k])) for k in range(K)], dtype=int))
+    return PathCash(
+        delay * ok,
+        capex * ok,
+        prepay * ok,
+        resale * ok,
+        site=np.array([int(np.argmax(ten.eligible[k])) for k in range(K)], dtype=int),
+    )

@@ -43,10 +43,19 @@ class FinanceArrays:
 def prepare_finance(fin: Finance, time: Time) -> FinanceArrays:
     """Rates by class (the base rate where none is given) and their discount factors."""
     own = fin.discount_rates
-    given = {"investment_grade": own.investment_grade_per_year, "contracted": own.contracted_per_year,
-             "market": own.market_per_year, "cloud": own.cloud_per_year, "mining": own.mining_per_year}
+    given = {
+        "investment_grade": own.investment_grade_per_year,
+        "contracted": own.contracted_per_year,
+        "market": own.market_per_year,
+        "cloud": own.cloud_per_year,
+        "mining": own.mining_per_year,
+    }
     rates = np.array([fin.discount_rate_per_year if given.get(c) is None else given[c] for c in CLASSES])
     end_years = time.end_month / 12.0
-    return FinanceArrays(rates=rates, discount=(1.0 + rates[:, None]) ** -time.years[None, :],
-                         end_discount=(1.0 + rates) ** -end_years, terminal_value=fin.terminal_value,
-                         exit_cap_rate=fin.exit_cap_rate)
+    return FinanceArrays(
+        rates=rates,
+        discount=(1.0 + rates[:, None]) ** -time.years[None, :],
+        end_discount=(1.0 + rates) ** -end_years,
+        terminal_value=fin.terminal_value,
+        exit_cap_rate=fin.exit_cap_rate,
+    )

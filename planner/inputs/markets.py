@@ -51,20 +51,28 @@ def _recovery(power: str, hall_opex_usd_per_mw_year: float) -> float:
     return hall_opex_usd_per_mw_year if power == "pass_through" else 0.0
 
 
-def prepare_markets(markets: list[Market], site_grids: list[str], rack_ids: list[str], lease_multiplier: float,
-                    time: Time, hall_opex_usd_per_mw_year: float) -> Markets:
+def prepare_markets(
+    markets: list[Market],
+    site_grids: list[str],
+    rack_ids: list[str],
+    lease_multiplier: float,
+    time: Time,
+    hall_opex_usd_per_mw_year: float,
+) -> Markets:
     """Market arrays (module docstring)."""
     M, T = len(markets), time.T
     vec = lambda xs: np.array(xs, dtype=float).reshape(M)  # noqa: E731
-    first = np.array([0 if mk.first_available is None else max(0, time.period_of(mk.first_available))
-                      for mk in markets], dtype=int).reshape(M)
+    first = np.array(
+        [0 if mk.first_available is None else max(0, time.period_of(mk.first_available)) for mk in markets], dtype=int
+    ).reshape(M)
     rate = vec([mk.rate_usd_per_kw_month * lease_multiplier for mk in markets])
     esc = vec([mk.escalation_per_year for mk in markets])
     recovery = vec([_recovery(mk.power, hall_opex_usd_per_mw_year) for mk in markets])
     return Markets(
         ids=[mk.id for mk in markets],
         eligible=np.array([[g in mk.grids for g in site_grids] for mk in markets], dtype=bool).reshape(
-            M, len(site_grids)),
+            M, len(site_grids)
+        ),
         max_it_mw=vec([mk.max_it_mw for mk in markets]),
         rack=np.array([rack_ids.index(mk.rack_type) for mk in markets], dtype=int).reshape(M),
         pass_through=np.array([mk.power != "included" for mk in markets], dtype=bool).reshape(M),
@@ -75,5 +83,7 @@ def prepare_markets(markets: list[Market], site_grids: list[str], rack_ids: list
         rent_from=time.retire_period(vec([mk.downtime_months / 12.0 for mk in markets])).reshape(M, T),
         ends=time.retire_period(vec([mk.term_months / 12.0 for mk in markets])).reshape(M, T),
         term_months=vec([mk.term_months for mk in markets]),
-        downtime_months=vec([mk.downtime_months for mk in markets]), escalation_per_year=esc,
-        rate_usd_per_kw_month=rate)
+        downtime_months=vec([mk.downtime_months for mk in markets]),
+        escalation_per_year=esc,
+        rate_usd_per_kw_month=rate,
+    )

@@ -40,7 +40,7 @@ class ContractPaths:
     @property
     def start_ok(self) -> np.ndarray:
         """[K, J] the tenant may start at period j."""
-        return self.ok.any(axis=2)
+        return np.asarray(self.ok.any(axis=2))
 
 
 def contract_paths(ten: Tenants, time: Time) -> ContractPaths:
@@ -48,26 +48,39 @@ def contract_paths(ten: Tenants, time: Time) -> ContractPaths:
     K, T = ten.K, time.T
     if K == 0:
         z = np.zeros
-        return ContractPaths(z(0, dtype=int), z(0), z((0, 0, 1), bool), z((0, 0, 1, T)), z((0, 0, 1, T)), z((0, 0, 1)),
-                             z((0, 0)))
+        return ContractPaths(
+            z(0, dtype=int), z(0), z((0, 0, 1), bool), z((0, 0, 1, T)), z((0, 0, 1, T)), z((0, 0, 1)), z((0, 0))
+        )
     lo, hi = int(ten.first.min()), int(np.minimum(ten.last, T - 1).max())
     periods = np.arange(lo, max(lo, hi) + 1)
     months = np.array([time.month_of(int(p)) for p in periods], dtype=float)
     R = int(ten.renewal_options.max(initial=0)) + 1
     in_window = (periods[None, :] >= ten.first[:, None]) & (periods[None, :] <= np.minimum(ten.last, T - 1)[:, None])
     r = np.arange(R)
-    renewal_start = months[None, :, None] + ten.term_months[:, None, None] + (r[None, None, :] - 1) * ten.renewal_months[:, None, None]
+    renewal_start = (
+        months[None, :, None]
+        + ten.term_months[:, None, None]
+        + (r[None, None, :] - 1) * ten.renewal_months[:, None, None]
+    )
     decided = (r[None, None, :] == 0) | (renewal_start < time.end_month)
     ok = in_window[:, :, None] & (r[None, None, :] <= ten.renewal_options[:, None, None]) & decided
     begin = months[None, :, None] + ten.tranche_months[:, None, :]  # [K, J, Q]
-    base = (ten.tranche_mw[:, None, :, None] * time.activity(begin, ten.term_months[:, None, None]
-                                                             - ten.tranche_months[:, None, :])).sum(axis=2)  # [K, J, T]
+    base = (
+        ten.tranche_mw[:, None, :, None]
+        * time.activity(begin, ten.term_months[:, None, None] - ten.tranche_months[:, None, :])
+    ).sum(axis=2)  # [K, J, T]
     term_end = months[None, :] + ten.term_months[:, None]  # [K, J]
-    renewal = ten.mw[:, None, None, None] * time.activity(term_end[:, :, None], r[None, None, :]
-                                                          * ten.renewal_months[:, None, None])  # [K, J, R, T]
+    renewal = ten.mw[:, None, None, None] * time.activity(
+        term_end[:, :, None], r[None, None, :] * ten.renewal_months[:, None, None]
+    )  # [K, J, R, T]
     mask = ok[:, :, :, None]
     late = np.maximum(0.0, months[None, :] - ten.earliest_month[:, None])
-    return ContractPaths(periods=periods, start_month=months, ok=ok,
-                         base_mw=np.where(mask, base[:, :, None, :], 0.0), renewal_mw=np.where(mask, renewal, 0.0),
-                         end_month=term_end[:, :, None] + r[None, None, :] * ten.renewal_months[:, None, None],
-                         delay_usd=ten.delay_usd_per_month[:, None] * late)
+    return ContractPaths(
+        periods=periods,
+        start_month=months,
+        ok=ok,
+        base_mw=np.where(mask, base[:, :, None, :], 0.0),
+        renewal_mw=np.where(mask, renewal, 0.0),
+        end_month=term_end[:, :, None] + r[None, None, :] * ten.renewal_months[:, None, None],
+        delay_usd=ten.delay_usd_per_month[:, None] * late,
+    )

@@ -58,33 +58,62 @@ def prepare_contracts(sites: tuple[Site, ...], sc: Scenario, time: Time) -> Cont
             last = time.period_of(c.end) if c.end else time.T
             esc = sc.power_price_escalation_per_year if c.escalation_per_year is None else c.escalation_per_year
             growth = sc.power_price_multiplier * (1 + esc) ** time.years
-            rows.append((i, f"{s.id}/{c.id}", np.where((t >= first) & (t < last), c.mw, 0.0),
-                         c.price_usd_per_mwh * growth, c.take_or_pay_share,
-                         (c.resale_price_usd_per_mwh or 0.0) * growth))
+            rows.append(
+                (
+                    i,
+                    f"{s.id}/{c.id}",
+                    np.where((t >= first) & (t < last), c.mw, 0.0),
+                    c.price_usd_per_mwh * growth,
+                    c.take_or_pay_share,
+                    (c.resale_price_usd_per_mwh or 0.0) * growth,
+                )
+            )
     n = len(rows)
-    return Contracts(ids=[r[1] for r in rows], site=np.array([r[0] for r in rows], dtype=int),
-                     mw=np.array([r[2] for r in rows]).reshape(n, time.T),
-                     price=np.array([r[3] for r in rows]).reshape(n, time.T),
-                     take_or_pay=np.array([r[4] for r in rows], dtype=float),
-                     resale=np.array([r[5] for r in rows]).reshape(n, time.T))
+    return Contracts(
+        ids=[r[1] for r in rows],
+        site=np.array([r[0] for r in rows], dtype=int),
+        mw=np.array([r[2] for r in rows]).reshape(n, time.T),
+        price=np.array([r[3] for r in rows]).reshape(n, time.T),
+        take_or_pay=np.array([r[4] for r in rows], dtype=float),
+        resale=np.array([r[5] for r in rows]).reshape(n, time.T),
+    )
 
 
 def prepare_upgrades(sites: tuple[Site, ...], sc: Scenario, time: Time, draw_mode: str, lags: int) -> Upgrades:
     """Upgrade arrays; capex scaled by the scenario's capex multiplier; an upgrade under construction
     (work in progress) is in service from its date and its own capex is 0 (what is left to pay is
     the site's work-in-progress spend)."""
-    wip = {(i, w.id): time.period_of(w.in_service) for i, s in enumerate(sites) for w in s.work_in_progress
-           if w.kind == "upgrade"}
-    rows = [(i, f"{s.id}/{u.id}", u.mw, 0.0 if (i, u.id) in wip else u.capex_usd * sc.capex_multiplier,
-             u.lead_time_months, wip.get((i, u.id), time.T))
-            for i, s in enumerate(sites) for u in s.interconnect.upgrades]
+    wip = {
+        (i, w.id): time.period_of(w.in_service)
+        for i, s in enumerate(sites)
+        for w in s.work_in_progress
+        if w.kind == "upgrade"
+    }
+    rows = [
+        (
+            i,
+            f"{s.id}/{u.id}",
+            u.mw,
+            0.0 if (i, u.id) in wip else u.capex_usd * sc.capex_multiplier,
+            u.lead_time_months,
+            wip.get((i, u.id), time.T),
+        )
+        for i, s in enumerate(sites)
+        for u in s.interconnect.upgrades
+    ]
     lead = np.array([r[4] for r in rows], dtype=float)
     committed = np.arange(time.T)[None, :] >= np.array([r[5] for r in rows], dtype=int).reshape(len(rows), 1)
-    return Upgrades(ids=[r[1] for r in rows], site=np.array([r[0] for r in rows], dtype=int),
-                    mw=np.array([r[2] for r in rows], dtype=float), capex_usd=np.array([r[3] for r in rows], dtype=float),
-                    lead_months=lead, ready=time.in_service(lead).reshape(len(rows), time.T) | committed,
-                    ordered=time.order_period(lead).reshape(len(rows), time.T),
-                    draws=draw_lags(time, lead, draw_mode, lags), committed=committed)
+    return Upgrades(
+        ids=[r[1] for r in rows],
+        site=np.array([r[0] for r in rows], dtype=int),
+        mw=np.array([r[2] for r in rows], dtype=float),
+        capex_usd=np.array([r[3] for r in rows], dtype=float),
+        lead_months=lead,
+        ready=time.in_service(lead).reshape(len(rows), time.T) | committed,
+        ordered=time.order_period(lead).reshape(len(rows), time.T),
+        draws=draw_lags(time, lead, draw_mode, lags),
+        committed=committed,
+    )
 
 
 def contracted_mw(contracts: Contracts, S: int) -> np.ndarray:

@@ -74,8 +74,9 @@ def _fleet(portfolio: Portfolio) -> tuple[np.ndarray, np.ndarray]:
             continue
         a = asics[s.mining.asic]
         ph_per_mw[i] = a.th_per_s / a.watts * 1e6 / 1000.0  # (TH/s per W) x 1e6 W/MW / 1000 TH/PH
-        fleet_mw[i] = (s.mining.units * a.watts / 1e6 if s.mining.units is not None
-                       else s.mining.hashrate_ph_per_s / ph_per_mw[i])
+        fleet_mw[i] = (
+            s.mining.units * a.watts / 1e6 if s.mining.units is not None else s.mining.hashrate_ph_per_s / ph_per_mw[i]
+        )
     return fleet_mw, ph_per_mw
 
 
@@ -87,8 +88,9 @@ def _pue(portfolio: Portfolio, rack_liquid: np.ndarray) -> tuple[np.ndarray, np.
     air = max(h.pue_air for h in cat.hall_modules)
     climate = np.array([op.pue_per_degc_above_15 * max(0.0, s.cooling.mean_temp_c - 15.0) for s in sites])
     pue_hpc = np.where(rack_liquid[None, :], liquid, air) + climate[:, None]
-    pue_mining = np.array([op.pue_mining_immersion if s.cooling.existing in ("immersion", "hydro")
-                           else op.pue_mining_air for s in sites])
+    pue_mining = np.array(
+        [op.pue_mining_immersion if s.cooling.existing in ("immersion", "hydro") else op.pue_mining_air for s in sites]
+    )
     return pue_mining, pue_hpc
 
 
@@ -102,8 +104,9 @@ def _existing(portfolio: Portfolio, key: str, ids: list[str]) -> np.ndarray:
     return out
 
 
-def _work_in_progress(portfolio: Portfolio, time: Time, hall_ids: list[str],
-                      cdu_ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _work_in_progress(
+    portfolio: Portfolio, time: Time, hall_ids: list[str], cdu_ids: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """([S, H, T] halls, [S, C, T] CDUs in service by t, [S, T] capex left): what is under
     construction at the horizon start enters service on its date; its capex is drawn evenly by
     month until then."""
@@ -122,8 +125,15 @@ def _work_in_progress(portfolio: Portfolio, time: Time, hall_ids: list[str],
     return halls, cdus, spend
 
 
-def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_liquid: np.ndarray,
-                  hall_ids: list[str], cdu_ids: list[str], price: np.ndarray) -> Sites:
+def prepare_sites(
+    portfolio: Portfolio,
+    time: Time,
+    hashprice: np.ndarray,
+    rack_liquid: np.ndarray,
+    hall_ids: list[str],
+    cdu_ids: list[str],
+    price: np.ndarray,
+) -> Sites:
     """Site arrays; `hashprice` [T] in $/PH/day, `price` [S, T] the site price of energy."""
     sites, op = portfolio.sites, portfolio.catalog.operating
     capex_multiplier = portfolio.spec.scenario.capex_multiplier
@@ -137,11 +147,14 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
     wip_halls, wip_cdus, wip_spend = _work_in_progress(portfolio, time, hall_ids, cdu_ids)
     operators = list(dict.fromkeys(s.operator for s in sites))
     return Sites(
-        ids=[s.id for s in sites], operator=np.array([operators.index(s.operator) for s in sites], dtype=int),
-        pue_mining=pue_mining, pue_hpc=pue_hpc,
+        ids=[s.id for s in sites],
+        operator=np.array([operators.index(s.operator) for s in sites], dtype=int),
+        pue_mining=pue_mining,
+        pue_hpc=pue_hpc,
         interconnect_mw=np.array([s.interconnect.mw for s in sites], dtype=float),
         air_capacity_mw=np.array([s.cooling.air_capacity_mw for s in sites], dtype=float),
-        fleet_mw=fleet_mw, housed_mining_mw=housed,
+        fleet_mw=fleet_mw,
+        housed_mining_mw=housed,
         mining_mw_per_m2=np.divide(housed, building, out=np.zeros(len(sites)), where=building > 0),
         building_area_m2=building,
         free_area_m2=np.maximum(0.0, np.array([g.buildable_area_m2 for g in land]) - building),
@@ -151,5 +164,8 @@ def prepare_sites(portfolio: Portfolio, time: Time, hashprice: np.ndarray, rack_
         dr_usd_per_mw_period=np.array([s.demand_response_usd_per_mw_year for s in sites])[:, None] * year,
         existing_halls=_existing(portfolio, "existing_halls", hall_ids),
         existing_cdus=_existing(portfolio, "existing_cdus", cdu_ids),
-        wip_halls=wip_halls, wip_cdus=wip_cdus, wip_spend_usd=wip_spend,
-        price=price)
+        wip_halls=wip_halls,
+        wip_cdus=wip_cdus,
+        wip_spend_usd=wip_spend,
+        price=price,
+    )

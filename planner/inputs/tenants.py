@@ -62,8 +62,9 @@ class Tenants(ArrayGroup):
     prepayment_share: np.ndarray = dims("tenant", doc="GPU-service: share of the contract value paid at signing")
     gpu_residual_share: np.ndarray = dims("tenant", doc="GPU-service: GPU value at the term's end, share of cost")
     lease_rev_usd_per_mw: np.ndarray = dims("tenant", "site", "period", doc="rent; 0 where not eligible")
-    rate_usd_per_kw_month: np.ndarray = dims("tenant", "site", doc="base rate with the lease multiplier and "
-                                             "prepayment taken out (0 where not eligible)")
+    rate_usd_per_kw_month: np.ndarray = dims(
+        "tenant", "site", doc="base rate with the lease multiplier and prepayment taken out (0 where not eligible)"
+    )
     escalator_per_year: np.ndarray = dims("tenant")
     first_year: np.ndarray = dims("tenant", doc="years from the horizon start to the escalation's base")
     tranche_months: np.ndarray = dims("tenant", "tranche", doc="months after the start a tranche begins")
@@ -141,20 +142,29 @@ def _rates(offers: list[TenantOffer], site_ids: list[str], sc: Scenario) -> tupl
         for sid in o.eligible_sites:
             eligible[k, index[sid]] = True
             rates[k, index[sid]] = o.site_rates_usd_per_kw_month.get(sid, o.rate_usd_per_kw_month) * (
-                sc.lease_rate_multiplier * kept)
+                sc.lease_rate_multiplier * kept
+            )
     return eligible, rates
 
 
-def rent_usd_per_mw(rate: np.ndarray, escalator: np.ndarray, first_year: np.ndarray, years: np.ndarray,
-                    months: np.ndarray) -> np.ndarray:
+def rent_usd_per_mw(
+    rate: np.ndarray, escalator: np.ndarray, first_year: np.ndarray, years: np.ndarray, months: np.ndarray
+) -> np.ndarray:
     """[K, S, n] rent per MW of a period of `months` months at mid-period `years`:
     rate x 1000 x months x (1 + esc)^max(0, years - first_year)."""
     growth = (1 + escalator[:, None]) ** np.maximum(0.0, years[None, :] - first_year[:, None])  # [K, n]
     return rate[:, :, None] * 1000.0 * months[None, None, :] * growth[:, None, :]
 
 
-def prepare_tenants(offers: list[TenantOffer], cps: Counterparties, site_ids: list[str], rack_ids: list[str],
-                    sc: Scenario, time: Time, hall_opex_usd_per_mw_year: float) -> Tenants:
+def prepare_tenants(
+    offers: list[TenantOffer],
+    cps: Counterparties,
+    site_ids: list[str],
+    rack_ids: list[str],
+    sc: Scenario,
+    time: Time,
+    hall_opex_usd_per_mw_year: float,
+) -> Tenants:
     """Offer arrays (see the module docstring)."""
     first = np.array([time.period_of(o.start_earliest) for o in offers], dtype=int)
     eligible, rates = _rates(offers, site_ids, sc)
@@ -166,7 +176,8 @@ def prepare_tenants(offers: list[TenantOffer], cps: Counterparties, site_ids: li
     recovery = np.array([_recovery(o, hall_opex_usd_per_mw_year) for o in offers])
     f = lambda xs: np.array(xs, dtype=float)  # noqa: E731
     return Tenants(
-        ids=[o.id for o in offers], mw=f([o.it_mw for o in offers]),
+        ids=[o.id for o in offers],
+        mw=f([o.it_mw for o in offers]),
         rack=np.array([rack_ids.index(o.rack_type) for o in offers], dtype=int),
         committed=np.array([o.committed for o in offers], dtype=bool),
         gpu_service=np.array([o.kind == "gpu_service" for o in offers], dtype=bool),
@@ -175,7 +186,9 @@ def prepare_tenants(offers: list[TenantOffer], cps: Counterparties, site_ids: li
         pass_through=np.array([o.power in ("pass_through", "modified_gross") for o in offers], dtype=bool),
         opex_recovery_usd_per_mw_period=recovery[:, None] * time.year_fraction[None, :],
         max_sites=np.array([o.max_sites for o in offers], dtype=int),
-        min_block_mw=f([o.min_block_mw for o in offers]), eligible=eligible, first=first,
+        min_block_mw=f([o.min_block_mw for o in offers]),
+        eligible=eligible,
+        first=first,
         last=np.array([time.period_of(o.start_latest) for o in offers], dtype=int),
         earliest_month=f([month_index(o.start_earliest) - month_index(time.start) for o in offers]),
         term_months=f([o.term_months for o in offers]),
@@ -187,5 +200,9 @@ def prepare_tenants(offers: list[TenantOffer], cps: Counterparties, site_ids: li
         prepayment_share=f([g.prepayment_share if g else 0.0 for g in gpu]),
         gpu_residual_share=f([g.residual_share if g else 0.0 for g in gpu]),
         lease_rev_usd_per_mw=rent_usd_per_mw(rates, escalator, first_year, time.years, time.months.astype(float)),
-        rate_usd_per_kw_month=rates, escalator_per_year=escalator, first_year=first_year,
-        tranche_months=months, tranche_mw=mw)
+        rate_usd_per_kw_month=rates,
+        escalator_per_year=escalator,
+        first_year=first_year,
+        tranche_months=months,
+        tranche_mw=mw,
+    )

@@ -72,10 +72,12 @@ class Relet(ArrayGroup):
         start = free[None] + self.downtime_months[ext]
         rent = self.rent_usd_per_mw_month[ext] * (1 + self.escalation_per_year[ext]) ** ((start + 0.5) / 12.0)
         energy = self.energy_usd_per_mw_month[ext] * (1 + self.energy_escalation_per_year) ** (
-            (start - self.end_month) / 12.0)
+            (start - self.end_month) / 12.0
+        )
         noi = 12.0 * (rent - self.opex_usd_per_mw_month[ext] - energy)
-        x = (noi / self.cap_rate * (1 + self.market_rate) ** -(start / 12.0)
-             - self.refit_usd_per_mw[ext] * (1 + self.base_rate) ** -(free[None] / 12.0))
+        x = noi / self.cap_rate * (1 + self.market_rate) ** -(start / 12.0) - self.refit_usd_per_mw[ext] * (
+            1 + self.base_rate
+        ) ** -(free[None] / 12.0)
         return np.where(self.market[ext] >= 0, np.maximum(x, 0.0), 0.0)
 
 
@@ -87,16 +89,23 @@ def relet_terms(mk: Markets, exit_market: str | None, time: Time, fin: FinanceAr
         allowed = range(mk.M) if exit_market is None else [mk.ids.index(exit_market)]
         market = np.array([next((m for m in allowed if mk.eligible[m, s]), -1) for s in range(S)], dtype=int)
     m = np.maximum(market, 0)
-    pick = (lambda a: a[m] if mk.M else np.zeros(S))  # noqa: E731
+    pick = lambda a: a[m] if mk.M else np.zeros(S)  # noqa: E731
     recovery = mk.opex_recovery_usd_per_mw_period[:, -1] / max(1.0, time.months[-1]) if mk.M else np.zeros(0)
     energy = costs.energy_usd_per_mw_month[np.arange(S), pick(mk.rack).astype(int)] if mk.M else np.zeros(S)
-    return Relet(market=market, rent_usd_per_mw_month=pick(mk.rate_usd_per_kw_month) * 1000.0,
-                 escalation_per_year=pick(mk.escalation_per_year),
-                 opex_usd_per_mw_month=costs.hall_opex_usd_per_mw_month - pick(recovery),
-                 energy_usd_per_mw_month=np.where(pick(mk.pass_through.astype(float)) > 0, 0.0, energy),
-                 downtime_months=pick(mk.downtime_months), refit_usd_per_mw=pick(mk.refit_usd_per_mw),
-                 energy_escalation_per_year=costs.energy_escalation_per_year, cap_rate=fin.exit_cap_rate,
-                 market_rate=fin.rate("market"), base_rate=fin.rate("base"), end_month=time.end_month)
+    return Relet(
+        market=market,
+        rent_usd_per_mw_month=pick(mk.rate_usd_per_kw_month) * 1000.0,
+        escalation_per_year=pick(mk.escalation_per_year),
+        opex_usd_per_mw_month=costs.hall_opex_usd_per_mw_month - pick(recovery),
+        energy_usd_per_mw_month=np.where(pick(mk.pass_through.astype(float)) > 0, 0.0, energy),
+        downtime_months=pick(mk.downtime_months),
+        refit_usd_per_mw=pick(mk.refit_usd_per_mw),
+        energy_escalation_per_year=costs.energy_escalation_per_year,
+        cap_rate=fin.exit_cap_rate,
+        market_rate=fin.rate("market"),
+        base_rate=fin.rate("base"),
+        end_month=time.end_month,
+    )
 
 
 def _discount(rate: float, months: np.ndarray) -> np.ndarray:
@@ -110,8 +119,9 @@ def _cumulative(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def tenant_values(ten: Tenants, paths: ContractPaths, time: Time, fin: FinanceArrays, costs: SiteCosts,
-                  relet: Relet) -> np.ndarray:
+def tenant_values(
+    ten: Tenants, paths: ContractPaths, time: Time, fin: FinanceArrays, costs: SiteCosts, relet: Relet
+) -> np.ndarray:
     """[K, S, J, R] value after the horizon per MW of block, at each eligible site: the contracted
     NOI, then (market mode) the capacity re-leased from the contract's end."""
     K, S = ten.K, ten.eligible.shape[1]
@@ -124,28 +134,34 @@ def tenant_values(ten: Tenants, paths: ContractPaths, time: Time, fin: FinanceAr
     d_base = _discount(fin.rate("base"), months)
     for k in np.flatnonzero((paths.end_month > M).any(axis=(1, 2))):
         ig = ten.ig_share[k]
-        d_rev = ig * _discount(fin.rate("investment_grade"), months) + (1 - ig) * _discount(fin.rate("contracted"),
-                                                                                               months)
-        rent, cost = _tenant_streams(ten, k, months, time, costs)  # [S, n]
+        d_rev = ig * _discount(fin.rate("investment_grade"), months) + (1 - ig) * _discount(
+            fin.rate("contracted"), months
+        )
+        rent, cost = _tenant_streams(ten, int(k), months, time, costs)  # [S, n]
         c_rent, c_cost = _cumulative(rent * d_rev), _cumulative(cost * d_base)
         ends = np.clip(paths.end_month[k] - M, 0, horizon).astype(int)  # [J, R]
         base_end = np.clip(paths.start_month[:, None] + ten.term_months[k] - M, 0, horizon).astype(int)  # [J, 1]
         base_end = np.minimum(np.broadcast_to(base_end, ends.shape), ends)
-        value = (c_rent[:, base_end] + ten.renewal_factor[k] * (c_rent[:, ends] - c_rent[:, base_end])
-                 - c_cost[:, ends])
+        value = c_rent[:, base_end] + ten.renewal_factor[k] * (c_rent[:, ends] - c_rent[:, base_end]) - c_cost[:, ends]
         if ten.gpu_service[k]:
-            value = value + _gpu_residual(ten, k, paths.end_month[k], M, fin)[None]
+            value = value + _gpu_residual(ten, int(k), paths.end_month[k], M, fin)[None]
         value = value + np.where(paths.end_month[k] > M, relet.value(paths.end_month[k]), 0.0)
         out[k] = np.where(ten.eligible[k][:, None, None] & paths.ok[k][None], value, 0.0)
     return out
 
 
-def _tenant_streams(ten: Tenants, k: int, months: np.ndarray, time: Time,
-                    costs: SiteCosts) -> tuple[np.ndarray, np.ndarray]:
+def _tenant_streams(
+    ten: Tenants, k: int, months: np.ndarray, time: Time, costs: SiteCosts
+) -> tuple[np.ndarray, np.ndarray]:
     """([S, n] rent, [S, n] landlord cost) per MW-month of tenant k after the horizon."""
     years = (months + 0.5) / 12.0
-    rent = rent_usd_per_mw(ten.rate_usd_per_kw_month[k:k + 1], ten.escalator_per_year[k:k + 1],
-                           ten.first_year[k:k + 1], years, np.ones(len(months)))[0]
+    rent = rent_usd_per_mw(
+        ten.rate_usd_per_kw_month[k : k + 1],
+        ten.escalator_per_year[k : k + 1],
+        ten.first_year[k : k + 1],
+        years,
+        np.ones(len(months)),
+    )[0]
     grow = (1 + costs.energy_escalation_per_year) ** ((months - time.end_month) / 12.0)
     energy = 0.0 if ten.pass_through[k] else costs.energy_usd_per_mw_month[:, ten.rack[k]][:, None] * grow[None, :]
     opex = costs.hall_opex_usd_per_mw_month - ten.opex_recovery_usd_per_mw_period[k, -1] / max(1.0, time.months[-1])
@@ -179,10 +195,12 @@ def market_values(mk: Markets, time: Time, fin: FinanceArrays, costs: SiteCosts,
         rent = mk.rate_usd_per_kw_month[m] * 1000.0 * (1 + mk.escalation_per_year[m]) ** ((months + 0.5) / 12.0)
         opex = costs.hall_opex_usd_per_mw_month - mk.opex_recovery_usd_per_mw_period[m, -1] / max(1.0, time.months[-1])
         energy = np.zeros(S) if mk.pass_through[m] else costs.energy_usd_per_mw_month[:, mk.rack[m]]
-        net = (_cumulative(rent * d_rev)[None, :] - opex * _cumulative(d_base)[None, :]
-               - energy[:, None] * _cumulative(grow * d_base)[None, :])  # [S, n + 1]
+        net = (
+            _cumulative(rent * d_rev)[None, :]
+            - opex * _cumulative(d_base)[None, :]
+            - energy[:, None] * _cumulative(grow * d_base)[None, :]
+        )  # [S, n + 1]
         free = time.first_month + mk.term_months[m]  # [T]
         again = np.where(free[None, :] > M, relet.value(free), 0.0)  # [S, T]
         out[m] = np.where(mk.eligible[m][:, None], net[:, ends[m]] + again, 0.0)
     return out
-

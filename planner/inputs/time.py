@@ -154,9 +154,15 @@ def prepare_time(start: dt.date, segments: list[tuple[int, int]], discount_rate_
     first = np.concatenate([[0], np.cumsum(months)[:-1]]).astype(int)
     base = month_index(start)
     years = (first + months / 2.0) / 12.0
-    return Time(start=start, labels=[month_label(base + int(f), int(m)) for f, m in zip(first, months)],
-                months=months, first_month=first, hours=HOURS_PER_YEAR * months / 12.0, years=years,
-                discount=(1.0 + discount_rate_per_year) ** -years)
+    return Time(
+        start=start,
+        labels=[month_label(base + int(f), int(m)) for f, m in zip(first, months)],
+        months=months,
+        first_month=first,
+        hours=HOURS_PER_YEAR * months / 12.0,
+        years=years,
+        discount=(1.0 + discount_rate_per_year) ** -years,
+    )
 
 
 def s_curve(x: np.ndarray) -> np.ndarray:

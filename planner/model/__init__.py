@@ -60,15 +60,30 @@ class Model:
 
 def labels(ins: Inputs) -> dict[str, list[str]]:
     """Labels of every dimension, for row and column names."""
-    return {"site": ins.site.ids, "period": ins.time.labels, "rack": ins.rack.ids, "hall": ins.hall.ids,
-            "cdu": ins.cdu.ids, "contract": ins.contract.ids, "upgrade": ins.upgrade.ids, "tenant": ins.tenant.ids,
-            "start": [ins.time.label(t) for t in ins.paths.periods], "market": ins.market.ids,
-            "operator": ins.operator.ids, "counterparty": ins.counterparty.ids,
-            "option": [str(r) for r in range(ins.paths.ok.shape[2])]}
+    return {
+        "site": ins.site.ids,
+        "period": ins.time.labels,
+        "rack": ins.rack.ids,
+        "hall": ins.hall.ids,
+        "cdu": ins.cdu.ids,
+        "contract": ins.contract.ids,
+        "upgrade": ins.upgrade.ids,
+        "tenant": ins.tenant.ids,
+        "start": [ins.time.label(t) for t in ins.paths.periods],
+        "market": ins.market.ids,
+        "operator": ins.operator.ids,
+        "counterparty": ins.counterparty.ids,
+        "option": [str(r) for r in range(ins.paths.ok.shape[2])],
+    }
 
 
-def build_model(ins: Inputs, mode: str = "plan", elastic: dict[str, float] | None = None,
-                integer_racks: bool = False, slack_scale: dict[str, float] | None = None) -> Model:
+def build_model(
+    ins: Inputs,
+    mode: str = "plan",
+    elastic: dict[str, float] | None = None,
+    integer_racks: bool = False,
+    slack_scale: dict[str, float] | None = None,
+) -> Model:
     """The MILP. mode "plan": every option open; "bau": business as usual, every site keeps mining
     with no new HPC (halls fixed at what exists, no tenants, no GPUs). `elastic` (family -> penalty
     per unit) relaxes those families with penalised slack (diagnosis), `slack_scale` (family ->
@@ -93,12 +108,19 @@ def build_model(ins: Inputs, mode: str = "plan", elastic: dict[str, float] | Non
     define_budget(m, ins, halls.spend + cloud.spend + power.spend + cooling.spend + _path_capex(leases, markets))
     define_concentration(m, ins, leases.revenue, markets.revenue, cloud.revenue, mode)
     exit_flows = define_exit_value(m, ins, halls, installed, power, markets.mw)
-    flows = collect_flows(mining.flows, halls.flows, cloud.flows, leases.flows, markets.flows, power.flows,
-                          cooling.flows, exit_flows)
+    flows = collect_flows(
+        mining.flows, halls.flows, cloud.flows, leases.flows, markets.flows, power.flows, cooling.flows, exit_flows
+    )
     problem = m.problem(npv(ins, flows))
     seconds = time.perf_counter() - start
-    logger.info("built %s model: %d variables, %d constraints, %d nonzeros in %.2f s", mode, problem.num_cols,
-                problem.num_rows, problem.num_nonzeros, seconds)
+    logger.info(
+        "built %s model: %d variables, %d constraints, %d nonzeros in %.2f s",
+        mode,
+        problem.num_cols,
+        problem.num_rows,
+        problem.num_nonzeros,
+        seconds,
+    )
     return Model(ins, mode, m, problem, mining, halls, cloud, leases, markets, power, cooling, flows, seconds)
 
 

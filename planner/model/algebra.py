@@ -25,8 +25,23 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DIM_ORDER = ("scenario", "operator", "counterparty", "market", "tenant", "site", "contract", "upgrade", "hall", "rack",
-             "cdu", "start", "option", "cohort", "period")
+DIM_ORDER = (
+    "scenario",
+    "operator",
+    "counterparty",
+    "market",
+    "tenant",
+    "site",
+    "contract",
+    "upgrade",
+    "hall",
+    "rack",
+    "cdu",
+    "start",
+    "option",
+    "cohort",
+    "period",
+)
 Dims = tuple[str, ...]
 
 
@@ -105,14 +120,22 @@ class LinExpr:
             return {}
         return dict(zip(self.dims, np.unravel_index(self.row, self.shape)))
 
-    def _with(self, dims: Dims, shape: tuple[int, ...], coords: dict[str, np.ndarray], keep: np.ndarray | None,
-              const: np.ndarray, coef: np.ndarray | None = None) -> LinExpr:
+    def _with(
+        self,
+        dims: Dims,
+        shape: tuple[int, ...],
+        coords: dict[str, np.ndarray],
+        keep: np.ndarray | None,
+        const: np.ndarray,
+        coef: np.ndarray | None = None,
+    ) -> LinExpr:
         var, c = self.var, self.coef if coef is None else coef
         if keep is not None:
             var, c = var[keep], c[keep]
             coords = {d: x[keep] for d, x in coords.items()}
-        row = (np.ravel_multi_index(tuple(coords[d] for d in dims), shape) if dims
-               else np.zeros(len(var), dtype=np.int64))
+        row = (
+            np.ravel_multi_index(tuple(coords[d] for d in dims), shape) if dims else np.zeros(len(var), dtype=np.int64)
+        )
         return LinExpr(dims, shape, row.astype(np.int64), var, c, const)
 
     # ------------------------------------------------------------------ broadcasting
@@ -136,8 +159,11 @@ class LinExpr:
         return LinExpr(dims, shape, np.zeros(0, dtype=np.int64), self.var[rep], self.coef[rep], const)._reindex(coords)
 
     def _reindex(self, coords: dict[str, np.ndarray]) -> LinExpr:
-        row = (np.ravel_multi_index(tuple(coords[d] for d in self.dims), self.shape) if self.dims
-               else np.zeros(len(self.var), dtype=np.int64))
+        row = (
+            np.ravel_multi_index(tuple(coords[d] for d in self.dims), self.shape)
+            if self.dims
+            else np.zeros(len(self.var), dtype=np.int64)
+        )
         return LinExpr(self.dims, self.shape, row.astype(np.int64), self.var, self.coef, self.const)
 
     # ------------------------------------------------------------------ arithmetic
@@ -147,8 +173,14 @@ class LinExpr:
         dims = canonical(set(self.dims) | set(other.dims))
         a, b = self.broadcast(dims, sizes), other.broadcast(dims, sizes)
         const = _expand(a.const, dims, dims) + _expand(b.const, dims, dims)
-        return LinExpr(dims, a.shape, np.concatenate([a.row, b.row]), np.concatenate([a.var, b.var]),
-                       np.concatenate([a.coef, b.coef]), const)
+        return LinExpr(
+            dims,
+            a.shape,
+            np.concatenate([a.row, b.row]),
+            np.concatenate([a.var, b.var]),
+            np.concatenate([a.coef, b.coef]),
+            const,
+        )
 
     __radd__ = __add__
 
@@ -223,7 +255,11 @@ class LinExpr:
         dims = canonical(set(self.dims) | set(mask.dims))
         e = self.broadcast(dims, {**mask.sizes(), **self.sizes})
         coords = e.coords()
-        ok = mask.values[tuple(coords[d] for d in mask.dims)] != 0 if mask.dims else np.full(len(e.var), bool(mask.values))
+        ok = (
+            mask.values[tuple(coords[d] for d in mask.dims)] != 0
+            if mask.dims
+            else np.full(len(e.var), bool(mask.values))
+        )
         const = e.const * (_expand(mask.values, mask.dims, dims) != 0)
         return LinExpr(dims, e.shape, e.row[ok], e.var[ok], e.coef[ok], const)
 
@@ -244,7 +280,7 @@ def _move_dense(values: np.ndarray, dims: Dims, dim: str, to: Param) -> np.ndarr
     axis = dims.index(dim)
     target = np.broadcast_to(_expand(to.values, to.dims, dims), values.shape).astype(int)
     out = np.zeros(values.shape)
-    idx = list(np.indices(values.shape))
+    idx: list[np.ndarray] = list(np.indices(values.shape))
     idx[axis] = target
     ok = (target >= 0) & (target < values.shape[axis])
     np.add.at(out, tuple(i[ok] for i in idx), values[ok])
@@ -273,8 +309,14 @@ class Var:
         """The variables as an expression (coefficient 1, no constant)."""
         flat = self.index.ravel()
         cells = np.flatnonzero(flat >= 0)
-        return LinExpr(self.dims, self.shape, cells.astype(np.int64), flat[cells].astype(np.int64),
-                       np.ones(len(cells)), np.zeros([1] * len(self.dims)))
+        return LinExpr(
+            self.dims,
+            self.shape,
+            cells.astype(np.int64),
+            flat[cells].astype(np.int64),
+            np.ones(len(cells)),
+            np.zeros([1] * len(self.dims)),
+        )
 
     def value(self, x: np.ndarray) -> np.ndarray:
         """Values at the column values x (0 where no variable)."""

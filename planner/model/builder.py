@@ -51,8 +51,14 @@ class Slacks:
 class ModelBuilder:
     """Columns and rows of one model over the dimensions `sizes` labelled by `labels`."""
 
-    def __init__(self, name: str, sizes: dict[str, int], labels: dict[str, list[str]],
-                 elastic: dict[str, float] | None = None, slack_scale: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        sizes: dict[str, int],
+        labels: dict[str, list[str]],
+        elastic: dict[str, float] | None = None,
+        slack_scale: dict[str, float] | None = None,
+    ) -> None:
         self.name = name
         self.sizes = sizes
         self.labels = labels
@@ -71,13 +77,21 @@ class ModelBuilder:
         self.num_rows = 0
 
     # ------------------------------------------------------------------ columns
-    def var(self, name: str, dims: str, lower: Param | float = 0.0, upper: Param | float | None = None,
-            integer: bool = False, where: Param | np.ndarray | None = None) -> Var:
+    def var(
+        self,
+        name: str,
+        dims: str,
+        lower: Param | float = 0.0,
+        upper: Param | float | None = None,
+        integer: bool = False,
+        where: Param | np.ndarray | None = None,
+    ) -> Var:
         """A family of variables over `dims` with bounds (broadcast), existing where `where` holds."""
         names = canonical(tuple(dims.split()))
         shape = tuple(self.sizes[d] for d in names)
-        exists = np.ones(shape, dtype=bool) if where is None else np.broadcast_to(_dense(where, names, shape) != 0,
-                                                                                    shape)
+        exists = (
+            np.ones(shape, dtype=bool) if where is None else np.broadcast_to(_dense(where, names, shape) != 0, shape)
+        )
         n = int(exists.sum())
         index = np.full(shape, -1, dtype=np.int64)
         index[exists] = np.arange(self.num_cols, self.num_cols + n)
@@ -92,8 +106,14 @@ class ModelBuilder:
         return v
 
     # ------------------------------------------------------------------ rows
-    def constrain(self, family: str, lhs: LinExpr | Var, sense: str, rhs: LinExpr | Param | float = 0.0,
-                  where: Param | np.ndarray | None = None) -> RowBlock:
+    def constrain(
+        self,
+        family: str,
+        lhs: LinExpr | Var,
+        sense: str,
+        rhs: LinExpr | Param | float = 0.0,
+        where: Param | np.ndarray | None = None,
+    ) -> RowBlock:
         """Rows `lhs sense rhs` of a registered family, one per cell of its grid (see the module docstring)."""
         info = FAMILIES.get(family)
         if info is None:
@@ -161,16 +181,29 @@ class ModelBuilder:
             if self.slacks.column:
                 cost[np.concatenate(self.slacks.column)] = -np.concatenate(self.slacks.penalty)
             offset = 0.0
-        rows, cols, vals = (np.concatenate(x) if self._entries else np.zeros(0) for x in zip(*self._entries)) \
-            if self._entries else (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),)
+        rows, cols, vals = (
+            (np.concatenate(x) if self._entries else np.zeros(0) for x in zip(*self._entries))
+            if self._entries
+            else (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),)
+        )
         starts, index, value = csr(rows.astype(np.int64), cols.astype(np.int64), vals.astype(float), self.num_rows)
         cat = lambda parts, empty: np.concatenate(parts) if parts else empty  # noqa: E731
         return MatrixProblem(
-            name=self.name, maximize=maximize, cost=cost, offset=offset,
-            col_lower=cat(self._lower, np.zeros(0)), col_upper=cat(self._upper, np.zeros(0)),
+            name=self.name,
+            maximize=maximize,
+            cost=cost,
+            offset=offset,
+            col_lower=cat(self._lower, np.zeros(0)),
+            col_upper=cat(self._upper, np.zeros(0)),
             integer=cat(self._integer, np.zeros(0, dtype=bool)),
-            row_lower=cat(self._row_lower, np.zeros(0)), row_upper=cat(self._row_upper, np.zeros(0)),
-            starts=starts, index=index, value=value, col_names=self.column_names, row_names=self.row_names)
+            row_lower=cat(self._row_lower, np.zeros(0)),
+            row_upper=cat(self._row_upper, np.zeros(0)),
+            starts=starts,
+            index=index,
+            value=value,
+            col_names=self.column_names,
+            row_names=self.row_names,
+        )
 
     # ------------------------------------------------------------------ names
     def _cell_name(self, dims: Dims, shape: tuple[int, ...], cells: np.ndarray) -> list[str]:

@@ -38,16 +38,19 @@ def increments(x: Var, base: Param | None) -> LinExpr:
     return dx - LinExpr.constant(P(step, " ".join(dims)))
 
 
-def capex_paid(x: Var, unit_cost: Param, draws: np.ndarray | None = None, base: Param | None = None,
-               owner: str = "") -> LinExpr:
+def capex_paid(
+    x: Var, unit_cost: Param, draws: np.ndarray | None = None, base: Param | None = None, owner: str = ""
+) -> LinExpr:
     """Capex of the build-out x by payment period, over x's dimensions (module docstring).
     `draws` [n, G, T] over the dimension `owner` (hall, upgrade) spreads it; None: paid when in service."""
     spend = increments(x, base) * unit_cost
     if draws is None:
         return spend
     T = draws.shape[-1]
-    parts = [(spend * P(draws[:, g, :], f"{owner} period")).move("period", P(np.arange(T) - g, "period"))
-             for g in range(draws.shape[1])]
+    parts = [
+        (spend * P(draws[:, g, :], f"{owner} period")).move("period", P(np.arange(T) - g, "period"))
+        for g in range(draws.shape[1])
+    ]
     return sum(parts[1:], parts[0])
 
 

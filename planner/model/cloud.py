@@ -9,7 +9,8 @@ there (liquid, or air with air capacity), never in business as usual:
                           early: idle, drawing no power and
                           no cooling, earning nothing, its racks in their hall positions until their life ends
 Constraints:
-  gpu_fleet     cloud[s,r,t] = cloud[s,r,t-1] + mw_r (gpu_racks[s,r,t] - sum_{tau: retire_r(tau) = t} gpu_racks[s,r,tau])
+  gpu_fleet     cloud[s,r,t] = cloud[s,r,t-1]
+                  + mw_r (gpu_racks[s,r,t] - sum_{tau: retire_r(tau) = t} gpu_racks[s,r,tau])
                 (the racks bought in tau serve until retire_r(tau), the period their life ends)
   cloud_in_use  mw_r in_use[s,r,t] <= cloud[s,r,t]
   cloud_market  sum_{s,r} in_use[s,r,t] <= the market's MW (scenario cap, all operators)
@@ -29,8 +30,8 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.model.algebra import LinExpr, P, Var
-from planner.model.buildout import at_last_period
 from planner.model.builder import ModelBuilder
+from planner.model.buildout import at_last_period
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,21 @@ def define_cloud(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: str
     allowed &= mode != "bau"
     where = P(allowed, "site rack")
     buy = P(allowed[:, :, None] & rack.available[None, :, :], "site rack period")
-    bought = m.var("gpu_racks", "site rack period", upper=P(np.floor(site_it_ub[:, None, :] / rack.mw[None, :, None]),
-                   "site rack period"), integer=integer_racks, where=buy)
+    bought = m.var(
+        "gpu_racks",
+        "site rack period",
+        upper=P(np.floor(site_it_ub[:, None, :] / rack.mw[None, :, None]), "site rack period"),
+        integer=integer_racks,
+        where=buy,
+    )
     mw = m.var("cloud_mw", "site rack period", upper=P(site_it_ub, "site period"), where=where)
-    in_use = m.var("cloud_in_use", "site rack period", upper=P(np.floor(site_it_ub[:, None, :] / rack.mw[None, :, None]),
-                   "site rack period"), integer=integer_racks, where=where)
+    in_use = m.var(
+        "cloud_in_use",
+        "site rack period",
+        upper=P(np.floor(site_it_ub[:, None, :] / rack.mw[None, :, None]), "site rack period"),
+        integer=integer_racks,
+        where=where,
+    )
     added = (bought - bought.expr().move("period", P(rack.retire, "rack period"))) * P(rack.mw, "rack")
     m.constrain("gpu_fleet", mw - mw.shift("period", 1) - added, "==", 0.0)
     running = in_use * P(rack.mw, "rack")
@@ -68,8 +79,12 @@ def define_cloud(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: str
     book = (bought * P(rack.capex_usd[:, None] * ins.book(rack.residual_share), "rack period")).sum("rack", "period")
     revenue = (running * P(rack.cloud_rev_usd_per_mw, "rack period")).sum("rack")
     opex = running.sum("rack") * P(-ins.op.cloud_opex_usd_per_mw_period, "period") + revenue * -ins.op.cloud_opex_share
-    flows = {("cloud_revenue", "cloud"): revenue, ("opex", "base"): opex, ("capex", "base"): -spend,
-             ("residual_value", "base"): at_last_period(book, ins.T)}
+    flows = {
+        ("cloud_revenue", "cloud"): revenue,
+        ("opex", "base"): opex,
+        ("capex", "base"): -spend,
+        ("residual_value", "base"): at_last_period(book, ins.T),
+    }
     return Cloud(bought, mw, in_use, running, allowed, spend, revenue, flows)
 
 
@@ -80,5 +95,10 @@ def _markets(m: ModelBuilder, ins: Inputs, in_use: LinExpr) -> None:
     caps = ins.operator.cloud_max_it_mw
     if np.isfinite(caps).any():
         by_operator = in_use.sum("rack").group("site", "operator", ins.site.operator, len(caps))
-        m.constrain("operator_cloud_market", by_operator, "<=", P(np.where(np.isfinite(caps), caps, 0.0), "operator"),
-                    where=P(np.isfinite(caps), "operator"))
+        m.constrain(
+            "operator_cloud_market",
+            by_operator,
+            "<=",
+            P(np.where(np.isfinite(caps), caps, 0.0), "operator"),
+            where=P(np.isfinite(caps), "operator"),
+        )

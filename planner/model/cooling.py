@@ -38,21 +38,38 @@ def define_cooling(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, it: Lin
     need = site_it_ub.max(axis=1)  # [S] most liquid MW a site could hold
     most = np.ceil(need[:, None] / cdu.mw[None, :]) + cdu.spare[None, :] + base[:, :, -1]
     exists = (need > 0)[:, None] | (base[:, :, -1] > 0)
-    cdus = m.var("cdus", "site cdu period", lower=P(base, "site cdu period"), upper=P(most, "site cdu"),
-                 integer=True, where=P(exists, "site cdu"))
+    cdus = m.var(
+        "cdus",
+        "site cdu period",
+        lower=P(base, "site cdu period"),
+        upper=P(most, "site cdu"),
+        integer=True,
+        where=P(exists, "site cdu"),
+    )
     monotone(m, "cdu_build", cdus)
     spare = exists & (cdu.spare[None, :] > 0)
-    used = m.var("cdu_used", "site cdu period", lower=P(base > 0, "site cdu period"), upper=1.0, integer=True,
-                 where=P(spare, "site cdu"))
+    used = m.var(
+        "cdu_used",
+        "site cdu period",
+        lower=P(base > 0, "site cdu period"),
+        upper=1.0,
+        integer=True,
+        where=P(spare, "site cdu"),
+    )
     monotone(m, "cdu_used_build", used)
     liquid = P(ins.rack.liquid, "rack")
     capacity = (cdus * P(cdu.mw, "cdu") - used * P(cdu.mw * cdu.spare, "cdu")).sum("cdu")
     m.constrain("liquid_cooling", capacity - (it * liquid).sum("rack"), ">=", 0.0)
-    m.constrain("air_cooling", (it * P(~ins.rack.liquid, "rack")).sum("rack"), "<=",
-                P(ins.site.air_capacity_mw, "site"))
+    m.constrain(
+        "air_cooling", (it * P(~ins.rack.liquid, "rack")).sum("rack"), "<=", P(ins.site.air_capacity_mw, "site")
+    )
     m.constrain("cdu_used", cdus - used * P(most, "site cdu"), "<=", 0.0, where=P(spare, "site cdu"))
     base_p = P(base, "site cdu period")
     spend = capex_paid(cdus, P(cdu.capex_usd, "cdu"), base=base_p).sum("cdu")
     book = residual(cdus, P(cdu.capex_usd, "cdu"), P(ins.book(cdu.residual_share), "cdu period"), base_p)
-    return Cooling(cdus, used, spend, {("capex", "base"): -spend,
-                                       ("residual_value", "base"): at_last_period(book.sum("cdu"), ins.T)})
+    return Cooling(
+        cdus,
+        used,
+        spend,
+        {("capex", "base"): -spend, ("residual_value", "base"): at_last_period(book.sum("cdu"), ins.T)},
+    )

@@ -31,8 +31,9 @@ def last(expr: LinExpr | Var, T: int) -> LinExpr:
     return (expr * P(mask, "period")).sum("period")
 
 
-def define_exit_value(m: ModelBuilder, ins: Inputs, halls: Halls, installed: LinExpr, power: Power,
-                      market_mw: Var) -> dict[tuple[str, str], LinExpr]:
+def define_exit_value(
+    m: ModelBuilder, ins: Inputs, halls: Halls, installed: LinExpr, power: Power, market_mw: Var
+) -> dict[tuple[str, str], LinExpr]:
     """exit_mw with exit_hall, exit_power, exit_interconnect and exit_market_cap; its value flow."""
     tv, T = ins.terminal, ins.T
     valued = (tv.relet.market >= 0) & (tv.exit > 0)
@@ -40,16 +41,32 @@ def define_exit_value(m: ModelBuilder, ins: Inputs, halls: Halls, installed: Lin
     if not valued.any():
         return {}
     pue = P(ins.site.pue_hpc.min(axis=1), "site")
-    m.constrain("exit_hall", exit_mw + last(installed.sum("rack"), T) - last(halls.it_capacity, T), "<=", 0.0,
-                where=P(valued, "site"))
+    m.constrain(
+        "exit_hall",
+        exit_mw + last(installed.sum("rack"), T) - last(halls.it_capacity, T),
+        "<=",
+        0.0,
+        where=P(valued, "site"),
+    )
     gross = exit_mw * pue + last(power.gross, T)
-    m.constrain("exit_power", gross, "<=", P(contracted_mw(ins.contract, ins.S)[:, -1], "site"),
-                where=P(valued, "site"))
-    m.constrain("exit_interconnect", gross - last(power.added, T), "<=", P(ins.site.interconnect_mw, "site"),
-                where=P(valued, "site"))
+    m.constrain(
+        "exit_power", gross, "<=", P(contracted_mw(ins.contract, ins.S)[:, -1], "site"), where=P(valued, "site")
+    )
+    m.constrain(
+        "exit_interconnect",
+        gross - last(power.added, T),
+        "<=",
+        P(ins.site.interconnect_mw, "site"),
+        where=P(valued, "site"),
+    )
     capped = np.isin(np.arange(ins.market.M), tv.relet.market[valued])
-    m.constrain("exit_market_cap", exit_mw.expr().group("site", "market", np.where(valued, tv.relet.market, -1),
-                                                        ins.market.M) + last(market_mw.sum("site"), T),
-                "<=", P(ins.market.max_it_mw, "market"), where=P(capped, "market"))
+    m.constrain(
+        "exit_market_cap",
+        exit_mw.expr().group("site", "market", np.where(valued, tv.relet.market, -1), ins.market.M)
+        + last(market_mw.sum("site"), T),
+        "<=",
+        P(ins.market.max_it_mw, "market"),
+        where=P(capped, "market"),
+    )
     value = exit_mw * P(tv.exit / ins.fin.factor("base")[-1], "site")
     return {("terminal_value", "base"): at_last_period(value, T)}

@@ -4,7 +4,8 @@ Every concern hands over its cash flows keyed by (stream, risk class) over (site
 undiscounted, with capex in the period it is paid and values after the horizon in the last period:
   NPV = sum_{stream, class} sum_{s,t} d_class,t flow[s,t]          (planner.inputs.finance)
   budget          sum_s capex[s,t] <= B                                        (each period)
-  concentration   sum_{k of c} sum_{s,t} rev[k,s,t] <= cap (all contract revenue + cloud revenue)   (each counterparty c)
+  concentration   sum_{k of c} sum_{s,t} rev[k,s,t] <= cap (all contract revenue + cloud revenue)
+                  (each counterparty c)
 with rev the undiscounted rent of a lease, a GPU-service contract or a market lease.
 """
 
@@ -15,9 +16,25 @@ from planner.inputs.finance import CLASSES
 from planner.model.algebra import LinExpr, P
 from planner.model.builder import ModelBuilder
 
-STREAMS = ("mining_revenue", "demand_response_credit", "lease_revenue", "gpu_service_revenue", "prepayment",
-           "opex_recovery", "power_pass_through", "energy_resale", "cloud_revenue", "energy_cost",
-           "coincident_peak_cost", "opex", "delay_penalty", "capex", "gpu_resale", "residual_value", "terminal_value")
+STREAMS = (
+    "mining_revenue",
+    "demand_response_credit",
+    "lease_revenue",
+    "gpu_service_revenue",
+    "prepayment",
+    "opex_recovery",
+    "power_pass_through",
+    "energy_resale",
+    "cloud_revenue",
+    "energy_cost",
+    "coincident_peak_cost",
+    "opex",
+    "delay_penalty",
+    "capex",
+    "gpu_resale",
+    "residual_value",
+    "terminal_value",
+)
 """Cash-flow streams, revenues positive and costs negative, as the results report them."""
 AFTER_HORIZON = ("residual_value", "terminal_value")
 """Streams that are values at the horizon end, not cash of a period."""
@@ -57,8 +74,9 @@ def define_budget(m: ModelBuilder, ins: Inputs, spend: LinExpr) -> None:
         m.constrain("budget", spend.sum("site"), "<=", ins.op.budget_usd_per_period)
 
 
-def define_concentration(m: ModelBuilder, ins: Inputs, tenant_revenue: LinExpr, market_revenue: LinExpr,
-                         cloud_revenue: LinExpr, mode: str) -> None:
+def define_concentration(
+    m: ModelBuilder, ins: Inputs, tenant_revenue: LinExpr, market_revenue: LinExpr, cloud_revenue: LinExpr, mode: str
+) -> None:
     """concentration: each counterparty's contract revenue <= cap x all HPC revenue (when a cap is given)."""
     cap = ins.op.concentration_cap
     if cap is None or mode == "bau" or not ins.tenant.ids:

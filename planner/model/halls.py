@@ -90,28 +90,45 @@ def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
     """halls[s,h,t] and hosts[s,t] with hall_build, hosts_build, hosts and hosts_needs_hall (module docstring)."""
     base = schedule(ins, mode)
     most, upper = _upper(ins, mode, m.elastic is not None)
-    halls = m.var("halls", "site hall period", lower=P(base, "site hall period"),
-                  upper=P(upper, "site hall period"), integer=True)
+    halls = m.var(
+        "halls", "site hall period", lower=P(base, "site hall period"), upper=P(upper, "site hall period"), integer=True
+    )
     monotone(m, "hall_build", halls)
     new_site = (base[:, :, -1].sum(axis=1) == 0) & (most.sum(axis=1) > 0)
     hosts = m.var("hosts", "site period", upper=1.0, integer=True, where=P(new_site, "site"))
     monotone(m, "hosts_build", hosts)
-    m.constrain("hosts", halls + hosts * P(base - upper, "site hall period"), "<=", P(base, "site hall period"),
-                where=P(new_site[:, None, None] & (upper > base), "site hall period"))
-    m.constrain("hosts_needs_hall", hosts - halls.sum("hall"), "<=", P(-base.sum(axis=1), "site period"),
-                where=P(new_site, "site"))
+    m.constrain(
+        "hosts",
+        halls + hosts * P(base - upper, "site hall period"),
+        "<=",
+        P(base, "site hall period"),
+        where=P(new_site[:, None, None] & (upper > base), "site hall period"),
+    )
+    m.constrain(
+        "hosts_needs_hall",
+        hosts - halls.sum("hall"),
+        "<=",
+        P(-base.sum(axis=1), "site period"),
+        where=P(new_site, "site"),
+    )
     it_capacity = (halls * P(ins.hall.it_mw, "hall")).sum("hall")
     grid_share = P(ins.book(ins.op.grid_residual_share), "period")
     hall_share = P(ins.book(ins.hall.residual_share), "hall period")
     cost = P(ins.hall.capex_usd, "hall")
     base_p = P(base, "site hall period")
-    spend = (capex_paid(halls, cost, ins.hall.draws, base_p, owner="hall").sum("hall")
-             + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site"))
-             + LinExpr.constant(P(ins.site.wip_spend_usd * (mode != "bau"), "site period")))
-    book = (residual(halls, cost, hall_share, base_p).sum("hall")
-            + residual(hosts, P(ins.site.conversion_cost_usd, "site"), grid_share))
-    flows = {("opex", "base"): it_capacity * P(-ins.op.hpc_opex_usd_per_mw_period, "period"),
-             ("capex", "base"): -spend, ("residual_value", "base"): at_last_period(book, ins.T)}
+    spend = (
+        capex_paid(halls, cost, ins.hall.draws, base_p, owner="hall").sum("hall")
+        + capex_paid(hosts, P(ins.site.conversion_cost_usd, "site"))
+        + LinExpr.constant(P(ins.site.wip_spend_usd * (mode != "bau"), "site period"))
+    )
+    book = residual(halls, cost, hall_share, base_p).sum("hall") + residual(
+        hosts, P(ins.site.conversion_cost_usd, "site"), grid_share
+    )
+    flows = {
+        ("opex", "base"): it_capacity * P(-ins.op.hpc_opex_usd_per_mw_period, "period"),
+        ("capex", "base"): -spend,
+        ("residual_value", "base"): at_last_period(book, ins.T),
+    }
     site_it_ub = (upper * ins.hall.it_mw[None, :, None]).sum(axis=1)
     return Halls(halls, hosts, upper, site_it_ub, it_capacity, spend, flows)
 

@@ -28,8 +28,13 @@ def define_land(m: ModelBuilder, ins: Inputs, it: LinExpr, cdus: Var, halls: Var
     m.constrain("hall_floor", floor - (halls * P(hall.m2, "hall")).sum("hall"), "<=", 0.0)
     converted = (halls * P(np.where(conv, hall.m2, 0.0), "hall")).sum("hall")
     m.constrain("land_buildings", converted, "<=", P(site.building_area_m2 + built_conv, "site"))
-    m.constrain("land_buildable", (halls * P(np.where(conv, 0.0, hall.m2), "hall")).sum("hall"), "<=",
-                P(site.free_area_m2 + built_new, "site"))
+    m.constrain(
+        "land_buildable",
+        (halls * P(np.where(conv, 0.0, hall.m2), "hall")).sum("hall"),
+        "<=",
+        P(site.free_area_m2 + built_new, "site"),
+    )
     rho = site.mining_mw_per_m2
-    m.constrain("mining_housing", mining + converted * P(rho, "site"), "<=",
-                P(site.housed_mining_mw + rho * built_conv, "site"))
+    m.constrain(
+        "mining_housing", mining + converted * P(rho, "site"), "<=", P(site.housed_mining_mw + rho * built_conv, "site")
+    )

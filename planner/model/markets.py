@@ -8,7 +8,8 @@ Constraints:
   market_fleet  mw[t] = mw[t-1] + new[t] - sum_{tau: ends_m(tau) = t} new[tau]
   market_rent   rent[t] = rent[t-1] + sum_{tau: rent_from_m(tau) = t} new[tau] - sum_{tau: ends_m(tau) = t} new[tau]
   market_cap    sum_s mw[m,s,t] <= the market's MW
-Cash flows [s,t] (rent in risk class market: demand not signed today): rent rent_m,t rent; opex recovered per occupied MW;
+Cash flows [s,t] (rent in risk class market: demand not signed today): rent rent_m,t rent;
+opex recovered per occupied MW;
 re-fit capex -refit_m new; the contracted value after the horizon of the leases still running.
 """
 
@@ -39,8 +40,9 @@ def define_markets(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: s
     mk = ins.market
     allowed = mk.eligible[:, :, None] & (site_it_ub.max(axis=1) > 0)[None, :, None] & (mode != "bau")
     upper = P(np.broadcast_to(site_it_ub[None], (mk.M, ins.S, ins.T)), "market site period")
-    new = m.var("market_new", "market site period", upper=upper,
-                where=P(allowed & mk.open[:, None, :], "market site period"))
+    new = m.var(
+        "market_new", "market site period", upper=upper, where=P(allowed & mk.open[:, None, :], "market site period")
+    )
     where = P(np.broadcast_to(allowed, (mk.M, ins.S, ins.T)), "market site period")
     mw = m.var("market_mw", "market site period", upper=upper, where=where)
     rent = m.var("market_rent", "market site period", upper=upper, where=where)
@@ -55,6 +57,10 @@ def define_markets(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: s
     scale = np.zeros(ins.T)
     scale[-1] = 1.0 / ins.fin.factor("base")[-1]
     value = (new * P(ins.terminal.market, "market site period")).sum("market", "period") * P(scale, "period")
-    flows = {("lease_revenue", "market"): revenue, ("opex_recovery", "base"): recovery,
-             ("capex", "base"): -refit, ("terminal_value", "base"): value}
+    flows = {
+        ("lease_revenue", "market"): revenue,
+        ("opex_recovery", "base"): recovery,
+        ("capex", "base"): -refit,
+        ("terminal_value", "base"): value,
+    }
     return MarketLeases(new, mw, rent, revenue, flows)

@@ -28,7 +28,9 @@ def define_mining(m: ModelBuilder, ins: Inputs) -> Mining:
     """mining[s,t] in [0, fleet_s]; flows: revenue, demand-response credit and opex (module docstring)."""
     fleet = ins.site.fleet_mw
     mw = m.var("mining_mw", "site period", upper=P(fleet, "site"), where=P(fleet > 0, "site"))
-    flows = {("mining_revenue", "mining"): mw * P(ins.site.mining_rev_usd_per_mw, "site period"),
-             ("demand_response_credit", "mining"): mw * P(ins.site.dr_usd_per_mw_period, "site period"),
-             ("opex", "base"): mw * P(-ins.op.mining_opex_usd_per_mw_period, "period")}
+    flows = {
+        ("mining_revenue", "mining"): mw * P(ins.site.mining_rev_usd_per_mw, "site period"),
+        ("demand_response_credit", "mining"): mw * P(ins.site.dr_usd_per_mw_period, "site period"),
+        ("opex", "base"): mw * P(-ins.op.mining_opex_usd_per_mw_period, "period"),
+    }
     return Mining(mw, flows)

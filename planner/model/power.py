@@ -17,7 +17,8 @@ at cost (pass_through and modified_gross leases), draw the rest:
                      allows it (with draw above the block, nothing is left to resell)
 Each MWh a tenant uses is billed to it at the price of the contract it is drawn from, so a higher
 power price never raises the plan's value. Cash flows [s,t]: energy -h_t sum_c price_c,t paid; pass-
-through +h_t sum_c price_c,t draw_pt; resale of paid, undrawn take-or-pay energy +h_t resale_c,t resold; coincident peak -CP_s,t lf sum_r PUE (it - it_pt)
+through +h_t sum_c price_c,t draw_pt; resale of paid, undrawn take-or-pay energy +h_t resale_c,t resold;
+coincident peak -CP_s,t lf sum_r PUE (it - it_pt)
 (tenants who pay their energy pay their share of the peak charge too).
 """
 
@@ -52,8 +53,13 @@ class Power:
 def define_power(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr, it_pt: LinExpr) -> Power:
     """upgrade, draw, draw_pt and paid with the families of the module docstring."""
     site, up, con, S = ins.site, ins.upgrade, ins.contract, ins.S
-    upgrade = m.var("upgrade", "upgrade period", lower=P(up.committed, "upgrade period"),
-                    upper=P(up.ready, "upgrade period"), integer=True)
+    upgrade = m.var(
+        "upgrade",
+        "upgrade period",
+        lower=P(up.committed, "upgrade period"),
+        upper=P(up.ready, "upgrade period"),
+        integer=True,
+    )
     monotone(m, "upgrade_build", upgrade)
     gross = mining * P(site.pue_mining, "site") + (it * P(site.pue_hpc, "site rack")).sum("rack")
     m.constrain("power_contract", gross, "<=", P(contracted_mw(con, S), "site period"))
@@ -65,14 +71,17 @@ def define_power(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr, it_pt: 
     landlord_it = (it - it_pt) * P(ins.op.hpc_load_factor * site.pue_hpc, "site rack")
     resale = resold * P(con.resale, "contract period") * hours
     spend = capex_paid(upgrade, P(up.capex_usd, "upgrade"), up.draws, owner="upgrade").group(
-        "upgrade", "site", up.site, S)
+        "upgrade", "site", up.site, S
+    )
     book = residual(upgrade, P(up.capex_usd, "upgrade"), P(ins.book(ins.op.grid_residual_share), "period"))
-    flows = {("energy_cost", "base"): to_site(paid * P(-con.price, "contract period") * hours),
-             ("power_pass_through", "base"): to_site(draw_pt * P(con.price, "contract period") * hours),
-             ("energy_resale", "base"): to_site(resale),
-             ("coincident_peak_cost", "base"): landlord_it.sum("rack") * P(-site.cp_usd_per_mw_period, "site period"),
-             ("capex", "base"): -spend,
-             ("residual_value", "base"): at_last_period(book.group("upgrade", "site", up.site, S), ins.T)}
+    flows = {
+        ("energy_cost", "base"): to_site(paid * P(-con.price, "contract period") * hours),
+        ("power_pass_through", "base"): to_site(draw_pt * P(con.price, "contract period") * hours),
+        ("energy_resale", "base"): to_site(resale),
+        ("coincident_peak_cost", "base"): landlord_it.sum("rack") * P(-site.cp_usd_per_mw_period, "site period"),
+        ("capex", "base"): -spend,
+        ("residual_value", "base"): at_last_period(book.group("upgrade", "site", up.site, S), ins.T),
+    }
     return Power(upgrade, draw, draw_pt, paid, resold, spend, gross, added, flows)
 
 
@@ -81,20 +90,32 @@ def _energy(m: ModelBuilder, ins: Inputs, mining: Var, it: LinExpr, it_pt: LinEx
     site, con, S = ins.site, ins.contract, ins.S
     pt_sites = _pass_through_sites(ins)
     draw = m.var("draw_mw", "contract period", upper=P(con.mw, "contract period"))
-    draw_pt = m.var("draw_pt_mw", "contract period", upper=P(con.mw, "contract period"),
-                    where=P(pt_sites[con.site], "contract"))
+    draw_pt = m.var(
+        "draw_pt_mw", "contract period", upper=P(con.mw, "contract period"), where=P(pt_sites[con.site], "contract")
+    )
     floor = con.take_or_pay[:, None] * con.mw
     paid = m.var("paid_mw", "contract period", lower=P(floor, "contract period"), upper=P(con.mw, "contract period"))
-    resold = m.var("resold_mw", "contract period", upper=P(floor, "contract period"),
-                   where=P((con.resale > 0) & (floor > 0), "contract period"))
+    resold = m.var(
+        "resold_mw",
+        "contract period",
+        upper=P(floor, "contract period"),
+        where=P((con.resale > 0) & (floor > 0), "contract period"),
+    )
     load = ins.op.hpc_load_factor * site.pue_hpc
     own = ((it - it_pt) * P(load, "site rack")).sum("rack")
-    m.constrain("energy", draw.expr().group("contract", "site", con.site, S)
-                - mining * P(ins.op.mining_uptime * site.pue_mining, "site") - own, "==", 0.0)
+    m.constrain(
+        "energy",
+        draw.expr().group("contract", "site", con.site, S)
+        - mining * P(ins.op.mining_uptime * site.pue_mining, "site")
+        - own,
+        "==",
+        0.0,
+    )
     passed = (it_pt * P(load, "site rack")).sum("rack")
     m.constrain("energy_pass_through", draw_pt.expr().group("contract", "site", con.site, S) - passed, "==", 0.0)
-    m.constrain("contract_draw", draw + draw_pt, "<=", P(con.mw, "contract period"),
-                where=P(pt_sites[con.site], "contract"))
+    m.constrain(
+        "contract_draw", draw + draw_pt, "<=", P(con.mw, "contract period"), where=P(pt_sites[con.site], "contract")
+    )
     m.constrain("take_or_pay", paid - draw - draw_pt, ">=", 0.0)
     m.constrain("resale", resold + draw + draw_pt - paid, "<=", 0.0, where=resold.exists)
     return draw, draw_pt, paid, resold

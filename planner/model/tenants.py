@@ -62,20 +62,36 @@ def define_leases(m: ModelBuilder, ins: Inputs, mode: str) -> Leases:
     and the contract's cash flows (module docstring)."""
     ten, paths = ins.tenant, ins.paths
     on = running(ins) if mode == "bau" else np.ones(ten.K, dtype=bool)
-    start = m.var("start", "tenant start option", upper=1.0, integer=True,
-                  where=P(paths.ok & on[:, None, None], "tenant start option"))
+    start = m.var(
+        "start",
+        "tenant start option",
+        upper=1.0,
+        integer=True,
+        where=P(paths.ok & on[:, None, None], "tenant start option"),
+    )
     base_live = (paths.base_mw > 0).any(axis=(1, 2)) & on[:, None]
     renewal_live = (paths.renewal_mw > 0).any(axis=(1, 2)) & on[:, None]
     at = ten.eligible[:, :, None]
-    lease = m.var("lease", "tenant site period", upper=P(ten.mw, "tenant"),
-                  where=P(at & base_live[:, None, :], "tenant site period"))
-    renewal = m.var("renewal", "tenant site period", upper=P(ten.mw, "tenant"),
-                    where=P(at & renewal_live[:, None, :], "tenant site period"))
+    lease = m.var(
+        "lease",
+        "tenant site period",
+        upper=P(ten.mw, "tenant"),
+        where=P(at & base_live[:, None, :], "tenant site period"),
+    )
+    renewal = m.var(
+        "renewal",
+        "tenant site period",
+        upper=P(ten.mw, "tenant"),
+        where=P(at & renewal_live[:, None, :], "tenant site period"),
+    )
     signed = start.sum("start", "option")
     m.constrain("sign", signed, "==", 1.0, where=P(ten.committed & on, "tenant"))
     m.constrain("sign", signed, "<=", 1.0, where=P(~ten.committed & on, "tenant"))
-    for family, var, mw in (("delivery", lease, paths.base_mw), ("renewal_delivery", renewal, paths.renewal_mw)):
-        served = (start * P(mw, "tenant start option period")).sum("start", "option")
+    for family, var, path_mw_of in (
+        ("delivery", lease, paths.base_mw),
+        ("renewal_delivery", renewal, paths.renewal_mw),
+    ):
+        served = (start * P(path_mw_of, "tenant start option period")).sum("start", "option")
         m.constrain(family, var.sum("site") - served, "==", 0.0)
     block, uses = _define_blocks(m, ins, lease, renewal, signed, on)
     path_mw = _define_path_blocks(m, ins, start, block, on)
@@ -89,8 +105,9 @@ def _merge(flows: dict[tuple[str, str], LinExpr]) -> dict[tuple[str, str], LinEx
     return {k: v for k, v in flows.items() if v is not None}
 
 
-def _define_blocks(m: ModelBuilder, ins: Inputs, lease: Var, renewal: Var, signed: LinExpr,
-                   on: np.ndarray) -> tuple[Var, Var]:
+def _define_blocks(
+    m: ModelBuilder, ins: Inputs, lease: Var, renewal: Var, signed: LinExpr, on: np.ndarray
+) -> tuple[Var, Var]:
     """block and uses with block_total, block, renewal_block, block_max, min_block and max_sites, for
     tenants with more than one eligible site."""
     ten = ins.tenant
@@ -106,8 +123,9 @@ def _define_blocks(m: ModelBuilder, ins: Inputs, lease: Var, renewal: Var, signe
     uses = m.var("uses", "tenant site", upper=1.0, integer=True, where=at)
     m.constrain("block_max", block - uses * D, "<=", 0.0, where=at)
     m.constrain("min_block", block - uses * P(ten.min_block_mw, "tenant"), ">=", 0.0, where=at)
-    m.constrain("max_sites", uses.sum("site"), "<=", P(ten.max_sites.astype(float), "tenant"),
-                where=P(choose, "tenant"))
+    m.constrain(
+        "max_sites", uses.sum("site"), "<=", P(ten.max_sites.astype(float), "tenant"), where=P(choose, "tenant")
+    )
     return block, uses
 
 
@@ -125,11 +143,17 @@ def _define_path_blocks(m: ModelBuilder, ins: Inputs, start: Var, block: Var, on
     ten, paths = ins.tenant, ins.paths
     need = needs_path_mw(ins) & on[:, None]
     where = need[:, :, None, None] & paths.ok[:, None, :, :]
-    path_mw = m.var("path_mw", "tenant site start option", upper=P(ten.mw, "tenant"),
-                    where=P(where, "tenant site start option"))
+    path_mw = m.var(
+        "path_mw", "tenant site start option", upper=P(ten.mw, "tenant"), where=P(where, "tenant site start option")
+    )
     tenant_needs = need.any(axis=1)
-    m.constrain("path_block", path_mw.sum("site") - start * P(ten.mw, "tenant"), "==", 0.0,
-                where=P(tenant_needs[:, None, None] & paths.ok, "tenant start option"))
+    m.constrain(
+        "path_block",
+        path_mw.sum("site") - start * P(ten.mw, "tenant"),
+        "==",
+        0.0,
+        where=P(tenant_needs[:, None, None] & paths.ok, "tenant start option"),
+    )
     m.constrain("path_site", path_mw.sum("start", "option") - block, "==", 0.0, where=P(need, "tenant site"))
     return path_mw
 
@@ -139,12 +163,18 @@ def define_hpc_site_link(m: ModelBuilder, ins: Inputs, leases: Leases, hosts: Va
     if m.elastic is not None:
         return
     where = (leases.lease.exists | leases.renewal.exists) & hosts.exists[None, :, :]
-    m.constrain("tenant_at_hpc_site", leases.mw - hosts * P(ins.tenant.mw, "tenant"), "<=", 0.0,
-                where=P(where, "tenant site period"))
+    m.constrain(
+        "tenant_at_hpc_site",
+        leases.mw - hosts * P(ins.tenant.mw, "tenant"),
+        "<=",
+        0.0,
+        where=P(where, "tenant site period"),
+    )
 
 
-def it_in_use(ins: Inputs, cloud_in_use: LinExpr, cloud_owned: Var, leases: Leases,
-              market_mw: Var) -> tuple[LinExpr, LinExpr, LinExpr]:
+def it_in_use(
+    ins: Inputs, cloud_in_use: LinExpr, cloud_owned: Var, leases: Leases, market_mw: Var
+) -> tuple[LinExpr, LinExpr, LinExpr]:
     """[site, rack, period]: (IT MW running: self-operated in use + leased (tenant k on rack r_k) +
     market leases; IT MW installed: the same with every self-operated rack owned, idle ones too,
     which keep their hall positions until the end of their life; the running IT whose tenants pay

@@ -25,8 +25,19 @@ from planner.results.outcome import Plan
 
 logger = logging.getLogger(__name__)
 
-FILES = ("plan.json", "site_period.csv", "tenants.csv", "cash_flows.csv", "procurement.csv", "sites.geojson",
-         "power_split.png", "cash_flows.png", "buildout.png", "report.html", "plan.xlsx")
+FILES = (
+    "plan.json",
+    "site_period.csv",
+    "tenants.csv",
+    "cash_flows.csv",
+    "procurement.csv",
+    "sites.geojson",
+    "power_split.png",
+    "cash_flows.png",
+    "buildout.png",
+    "report.html",
+    "plan.xlsx",
+)
 
 
 def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> Path:
@@ -61,8 +72,11 @@ def write_plan(plan: Plan, out_dir: Path) -> Path:
         write_xlsx(frames, tmp / "plan.xlsx", kpis=data["kpis"])
         (tmp / "report.html").write_text(render_report(data, frames, plan.inputs.portfolio), encoding="utf-8")
         sites_geojson(plan, tmp / "sites.geojson")
-        for name, make in (("power_split", plots.power_split), ("cash_flows", plots.cash_flows),
-                           ("buildout", plots.buildout)):
+        for name, make in (
+            ("power_split", plots.power_split),
+            ("cash_flows", plots.cash_flows),
+            ("buildout", plots.buildout),
+        ):
             fig = make(plan)
             fig.savefig(tmp / f"{name}.png", dpi=110)
             plt.close(fig)

@@ -36,7 +36,7 @@ def power_split(plan: Plan, max_sites: int = 16):
         ax.set_title(ins.site.ids[s], fontsize=9)
         ax.set_ylabel("gross MW")
         _ticks(ax, ins.time.labels)
-    for ax in axes.ravel()[len(order):]:
+    for ax in axes.ravel()[len(order) :]:
         ax.axis("off")
     axes.ravel()[0].legend(loc="upper left", fontsize=7)
     fig.suptitle(f"{ins.portfolio.name}: power split, mining vs HPC (gross MW)")

@@ -51,15 +51,23 @@ def capex_items(ins: Inputs, d: Decisions) -> dict[str, tuple[np.ndarray, np.nda
     cdu_base = ins.site.existing_cdus[:, :, None] + ins.site.wip_cdus
     grid_share = ins.book(ins.op.grid_residual_share)
     return {
-        "halls": (increments(d.halls, hall_schedule(ins)) * ins.hall.capex_usd[None, :, None],
-                  ins.book(ins.hall.residual_share)[None]),
-        "cdus": (increments(d.cdus, cdu_base) * ins.cdu.capex_usd[None, :, None],
-                 ins.book(ins.cdu.residual_share)[None]),
+        "halls": (
+            increments(d.halls, hall_schedule(ins)) * ins.hall.capex_usd[None, :, None],
+            ins.book(ins.hall.residual_share)[None],
+        ),
+        "cdus": (
+            increments(d.cdus, cdu_base) * ins.cdu.capex_usd[None, :, None],
+            ins.book(ins.cdu.residual_share)[None],
+        ),
         "gpu_racks": (d.gpu_racks * ins.rack.capex_usd[None, :, None], ins.book(ins.rack.residual_share)[None]),
-        "upgrades": (increments(d.upgrades.astype(float), ins.upgrade.committed.astype(float))
-                     * ins.upgrade.capex_usd[:, None], np.broadcast_to(grid_share, d.upgrades.shape)),
-        "conversion": (increments(_hosts(ins, d)) * ins.site.conversion_cost_usd[:, None],
-                       np.broadcast_to(grid_share, (ins.S, ins.T))),
+        "upgrades": (
+            increments(d.upgrades.astype(float), ins.upgrade.committed.astype(float)) * ins.upgrade.capex_usd[:, None],
+            np.broadcast_to(grid_share, d.upgrades.shape),
+        ),
+        "conversion": (
+            increments(_hosts(ins, d)) * ins.site.conversion_cost_usd[:, None],
+            np.broadcast_to(grid_share, (ins.S, ins.T)),
+        ),
     }
 
 
@@ -68,8 +76,13 @@ def capex_by_site(ins: Inputs, d: Decisions) -> np.ndarray:
     items = capex_items(ins, d)
     out = _drawn(items["halls"][0], ins.hall.draws).sum(axis=1)
     np.add.at(out, ins.upgrade.site, _drawn(items["upgrades"][0], ins.upgrade.draws))
-    return out + items["cdus"][0].sum(axis=1) + items["gpu_racks"][0].sum(axis=1) + items["conversion"][0] + \
-        ins.site.wip_spend_usd
+    return (
+        out
+        + items["cdus"][0].sum(axis=1)
+        + items["gpu_racks"][0].sum(axis=1)
+        + items["conversion"][0]
+        + ins.site.wip_spend_usd
+    )
 
 
 def capex_by_period(ins: Inputs, d: Decisions) -> np.ndarray:

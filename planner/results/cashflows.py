@@ -47,11 +47,17 @@ def _tenant_flows(ins: Inputs, d: Decisions, k: int, flows: Flows, zeros: np.nda
     _add(flows, ("opex_recovery", "base"), mw * ten.opex_recovery_usd_per_mw_period[k][None, :])
     if ten.gpu_service[k]:
         gross = rent / max(1e-12, 1.0 - ten.prepayment_share[k])
-        _add(flows, ("opex", "base"), -(mw * ins.op.cloud_opex_usd_per_mw_period[None, :]
-                                        + ins.op.cloud_opex_share * gross))
+        _add(
+            flows,
+            ("opex", "base"),
+            -(mw * ins.op.cloud_opex_usd_per_mw_period[None, :] + ins.op.cloud_opex_share * gross),
+        )
     at = zeros.copy()
-    for key, values, sign in ((("delay_penalty", "base"), cash.delay, -1.0), (("capex", "base"), cash.gpu_capex, -1.0),
-                              (("gpu_resale", "base"), cash.gpu_resale, 1.0)):
+    for key, values, sign in (
+        (("delay_penalty", "base"), cash.delay, -1.0),
+        (("capex", "base"), cash.gpu_capex, -1.0),
+        (("gpu_resale", "base"), cash.gpu_resale, 1.0),
+    ):
         at[:] = 0.0
         at[cash.site[k]] = sign * values[k, j, r]
         _add(flows, key, at)
@@ -70,8 +76,11 @@ def _market_flows(ins: Inputs, d: Decisions, flows: Flows, zeros: np.ndarray) ->
     mk = ins.market
     new, occupied, paying = d.market_signed(ins), d.market_mw(ins), d.market_mw(ins, paying=True)
     _add(flows, ("lease_revenue", "market"), (paying * mk.rent_usd_per_mw[:, None, :]).sum(axis=0) + zeros)
-    _add(flows, ("opex_recovery", "base"), (occupied * mk.opex_recovery_usd_per_mw_period[:, None, :]).sum(axis=0)
-         + zeros)
+    _add(
+        flows,
+        ("opex_recovery", "base"),
+        (occupied * mk.opex_recovery_usd_per_mw_period[:, None, :]).sum(axis=0) + zeros,
+    )
     _add(flows, ("capex", "base"), -(new * mk.refit_usd_per_mw[:, None, None]).sum(axis=0) + zeros)
     value = zeros.copy()
     value[:, -1] = ((new * ins.terminal.market).sum(axis=(0, 2)) + exit_value_usd(ins, d)) / ins.fin.factor("base")[-1]
@@ -99,22 +108,32 @@ def _site_flows(ins: Inputs, d: Decisions, flows: Flows) -> None:
     pt_it = _pass_through_it(ins, d)
     load = op.hpc_load_factor * site.pue_hpc[:, :, None]
     landlord_it = (load * (d.occupied_mw(ins) - pt_it)).sum(axis=1)
-    energy = dispatch(ins, op.mining_uptime * site.pue_mining[:, None] * d.mining_mw + landlord_it,
-                      (load * pt_it).sum(axis=1))
+    energy = dispatch(
+        ins, op.mining_uptime * site.pue_mining[:, None] * d.mining_mw + landlord_it, (load * pt_it).sum(axis=1)
+    )
     hall_it = (d.halls * ins.hall.it_mw[None, :, None]).sum(axis=1)
     residual = np.zeros((ins.S, ins.T))
     residual[:, -1] = residual_by_site(ins, d)
-    for key, value in ((("mining_revenue", "mining"), site.mining_rev_usd_per_mw * d.mining_mw),
-                       (("demand_response_credit", "mining"), site.dr_usd_per_mw_period * d.mining_mw),
-                       (("cloud_revenue", "cloud"), cloud_rev),
-                       (("opex", "base"), -(op.mining_opex_usd_per_mw_period * d.mining_mw
-                                            + op.hpc_opex_usd_per_mw_period * hall_it
-                                            + op.cloud_opex_usd_per_mw_period * cloud.sum(axis=1)
-                                            + op.cloud_opex_share * cloud_rev)),
-                       (("energy_cost", "base"), -energy.cost), (("power_pass_through", "base"), energy.pass_through),
-                       (("energy_resale", "base"), energy.resale),
-                       (("coincident_peak_cost", "base"), -site.cp_usd_per_mw_period * landlord_it),
-                       (("capex", "base"), -capex_by_site(ins, d)), (("residual_value", "base"), residual)):
+    for key, value in (
+        (("mining_revenue", "mining"), site.mining_rev_usd_per_mw * d.mining_mw),
+        (("demand_response_credit", "mining"), site.dr_usd_per_mw_period * d.mining_mw),
+        (("cloud_revenue", "cloud"), cloud_rev),
+        (
+            ("opex", "base"),
+            -(
+                op.mining_opex_usd_per_mw_period * d.mining_mw
+                + op.hpc_opex_usd_per_mw_period * hall_it
+                + op.cloud_opex_usd_per_mw_period * cloud.sum(axis=1)
+                + op.cloud_opex_share * cloud_rev
+            ),
+        ),
+        (("energy_cost", "base"), -energy.cost),
+        (("power_pass_through", "base"), energy.pass_through),
+        (("energy_resale", "base"), energy.resale),
+        (("coincident_peak_cost", "base"), -site.cp_usd_per_mw_period * landlord_it),
+        (("capex", "base"), -capex_by_site(ins, d)),
+        (("residual_value", "base"), residual),
+    ):
         _add(flows, key, value)
 
 
@@ -145,8 +164,13 @@ def cash_flows(ins: Inputs, d: Decisions) -> dict[str, np.ndarray]:
 
 def npv_of(ins: Inputs, by_class: Flows, exclude: tuple[str, ...] = ()) -> float:
     """sum over streams (but `exclude`) and risk classes of d_class,t flow[s,t]."""
-    return float(sum((value * ins.fin.factor(risk)[None, :]).sum() for (stream, risk), value in by_class.items()
-                     if stream not in exclude))
+    return float(
+        sum(
+            (value * ins.fin.factor(risk)[None, :]).sum()
+            for (stream, risk), value in by_class.items()
+            if stream not in exclude
+        )
+    )
 
 
 def npv(ins: Inputs, d: Decisions, exclude: tuple[str, ...] = ()) -> float:

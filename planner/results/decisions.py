@@ -67,8 +67,7 @@ class Decisions:
         retired = np.zeros(self.gpu_racks.shape)
         for r in range(len(ins.rack.ids)):
             when = ins.rack.retire[r]
-            inside = when < ins.T
-            np.add.at(retired[:, r, :], (slice(None), when[inside]), self.gpu_racks[:, r, inside])
+            retired[:, r, :] += self.gpu_racks[:, r, :] @ (when[:, None] == np.arange(ins.T)[None, :])
         return np.cumsum(self.gpu_racks - retired, axis=2)
 
     def cloud_mw(self, ins: Inputs) -> np.ndarray:
@@ -145,10 +144,12 @@ class Decisions:
             tenant_start=list(d["tenant_start"]),
             lease_mw=[np.array(x, dtype=float) for x in d["lease_mw"]],
             tenant_renewals=[int(x) for x in d.get("tenant_renewals", [])],
-            cloud_in_use=None if d.get("cloud_in_use") is None else np.array(d["cloud_in_use"], dtype=float).reshape(
-                racks.shape),
-            market_new=None if d.get("market_new") is None else np.array(d["market_new"], dtype=float).reshape(
-                -1, S, T),
+            cloud_in_use=None
+            if d.get("cloud_in_use") is None
+            else np.array(d["cloud_in_use"], dtype=float).reshape(racks.shape),
+            market_new=None
+            if d.get("market_new") is None
+            else np.array(d["market_new"], dtype=float).reshape(-1, S, T),
         )
 
 

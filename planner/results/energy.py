@@ -69,11 +69,25 @@ def dispatch(ins: Inputs, own_mw: np.ndarray, pt_mw: np.ndarray) -> Energy:
     return Energy(cost, through, resale)
 
 
-def _solve_cells(ins: Inputs, cells: list, own_mw: np.ndarray, pt_mw: np.ndarray, cost: np.ndarray,
-                 through: np.ndarray, resale: np.ndarray) -> None:
+def _solve_cells(
+    ins: Inputs,
+    cells: list,
+    own_mw: np.ndarray,
+    pt_mw: np.ndarray,
+    cost: np.ndarray,
+    through: np.ndarray,
+    resale: np.ndarray,
+) -> None:
     """The LP of the module docstring for every cell at once (block-diagonal), with HiGHS."""
     con, hours = ins.contract, ins.time.hours
-    lo, up, c, rows, cols, vals, rlo, rup = [], [], [], [], [], [], [], []
+    lo: list[np.ndarray] = []
+    up: list[np.ndarray] = []
+    c: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
+    vals: list[np.ndarray] = []
+    rlo: list[float] = []
+    rup: list[float] = []
     col0 = 0
     layout = []
     for s, t, mine in cells:
@@ -86,8 +100,11 @@ def _solve_cells(ins: Inputs, cells: list, own_mw: np.ndarray, pt_mw: np.ndarray
         c += [np.zeros(n), -price, price, -q]
         base = len(rlo)
         own, pt, paid, res = (col0 + np.arange(n) + i * n for i in range(4))
-        blocks = ((own, pt, None, None, -np.inf, mw), (own, pt, paid, None, -np.inf, np.zeros(n)),
-                  (own, pt, paid, res, -np.inf, np.zeros(n)))
+        blocks = (
+            (own, pt, None, None, -np.inf, mw),
+            (own, pt, paid, None, -np.inf, np.zeros(n)),
+            (own, pt, paid, res, -np.inf, np.zeros(n)),
+        )
         for b, (a1, a2, a3, a4, low, high) in enumerate(blocks):
             r = base + b * n + np.arange(n)
             for cc, sign in ((a1, 1.0), (a2, 1.0), (a3, -1.0), (a4, 1.0)):
@@ -106,13 +123,24 @@ def _solve_cells(ins: Inputs, cells: list, own_mw: np.ndarray, pt_mw: np.ndarray
         layout.append((s, t, own, pt, paid, res, price, q))
         col0 += 4 * n
     starts, index, value = csr(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), len(rlo))
-    p = MatrixProblem("dispatch", False, np.concatenate(c), np.concatenate(lo), np.concatenate(up),
-                      np.zeros(col0, dtype=bool), np.array(rlo), np.array(rup), starts, index, value)
+    p = MatrixProblem(
+        "dispatch",
+        False,
+        np.concatenate(c),
+        np.concatenate(lo),
+        np.concatenate(up),
+        np.zeros(col0, dtype=bool),
+        np.array(rlo),
+        np.array(rup),
+        starts,
+        index,
+        value,
+    )
     result = get_solver("highs").solve(p, SolveOptions(rel_gap=0.0))
     if result.x is None:
         raise RuntimeError(f"energy dispatch did not solve: {result.message}")
     x = result.x
-    for s, t, own, pt, paid, res, price, q in layout:
+    for s, t, _own, pt, paid, res, price, q in layout:
         cost[s, t] = (x[paid] * price).sum() * hours[t]
         through[s, t] = (x[pt] * price).sum() * hours[t]
         resale[s, t] = (x[res] * q).sum() * hours[t]

@@ -26,8 +26,9 @@ def idle_room_mw(ins: Inputs, d: Decisions) -> np.ndarray:
     grid = site.interconnect_mw.astype(float).copy()
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw * d.upgrades[:, T - 1])
     pue = site.pue_hpc.min(axis=1)
-    room = np.minimum.reduce([hall - installed, (contracted_mw(ins.contract, ins.S)[:, -1] - gross) / pue,
-                              (grid - gross) / pue])
+    room = np.minimum.reduce(
+        [hall - installed, (contracted_mw(ins.contract, ins.S)[:, -1] - gross) / pue, (grid - gross) / pue]
+    )
     return np.maximum(room, 0.0)
 
 

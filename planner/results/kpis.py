@@ -1,16 +1,16 @@
 """Key figures of a plan, from its decisions and cash flows.
 
-  NPV = sum_{stream, class, t} d_class,t flow_t; the value after the horizon (terminal value and book
-  value streams) is reported apart, with the NPV without it and its share of the NPV.
-  IRR: the annual rate at which the net cash flow (values after the horizon included) has value 0;
-  payback: the first period from which the discounted cumulative net cash flow, once negative, is
-  back at >= 0. HPC share of power = HPC gross MWh / all gross MWh; of revenue = (leases, GPU
-  services, cloud) / (those + mining). Concentration is by counterparty (the shares of contract
-  revenue each counterparty pays, of all HPC revenue), HHI = sum of squared shares. Idle halls:
-  hall IT capacity in service at the end with nothing in use, as a share of it. Cloud revenue per
-  GPU-year: self-operated revenue / GPU-years in use, over the first year the cloud is in use (a
-  run-rate, comparable with the ARR per GPU operators disclose) and over the whole horizon (lower
-  as GPU-hour prices fall with a generation's age).
+NPV = sum_{stream, class, t} d_class,t flow_t; the value after the horizon (terminal value and book
+value streams) is reported apart, with the NPV without it and its share of the NPV.
+IRR: the annual rate at which the net cash flow (values after the horizon included) has value 0;
+payback: the first period from which the discounted cumulative net cash flow, once negative, is
+back at >= 0. HPC share of power = HPC gross MWh / all gross MWh; of revenue = (leases, GPU
+services, cloud) / (those + mining). Concentration is by counterparty (the shares of contract
+revenue each counterparty pays, of all HPC revenue), HHI = sum of squared shares. Idle halls:
+hall IT capacity in service at the end with nothing in use, as a share of it. Cloud revenue per
+GPU-year: self-operated revenue / GPU-years in use, over the first year the cloud is in use (a
+run-rate, comparable with the ARR per GPU operators disclose) and over the whole horizon (lower
+as GPU-hour prices fall with a generation's age).
 """
 
 from __future__ import annotations
@@ -68,11 +68,14 @@ def _concentration(ins: Inputs, d: Decisions) -> dict[str, Any]:
     top = int(np.argmax(shares)) if len(shares) else None
     by_offer = np.array([tenant_rent(ins, d, k) for k in range(ins.tenant.K)])
     offer_shares = by_offer / total if total > 0 else np.zeros_like(by_offer)
-    return {"tenant_max_share": float(offer_shares.max()) if len(offer_shares) else 0.0,
-            "tenant_hhi": float((offer_shares**2).sum()),"counterparty_max_share": float(shares.max()) if len(shares) else 0.0,
-            "counterparty_max": None if top is None or shares[top] == 0 else ins.counterparty.ids[top],
-            "counterparty_hhi": float((shares**2).sum()),
-            "counterparty_shares": {ins.counterparty.ids[c]: float(shares[c]) for c in np.flatnonzero(shares > 0)}}
+    return {
+        "tenant_max_share": float(offer_shares.max()) if len(offer_shares) else 0.0,
+        "tenant_hhi": float((offer_shares**2).sum()),
+        "counterparty_max_share": float(shares.max()) if len(shares) else 0.0,
+        "counterparty_max": None if top is None or shares[top] == 0 else ins.counterparty.ids[top],
+        "counterparty_hhi": float((shares**2).sum()),
+        "counterparty_shares": {ins.counterparty.ids[c]: float(shares[c]) for c in np.flatnonzero(shares > 0)},
+    }
 
 
 def _cloud(ins: Inputs, d: Decisions, streams: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -85,17 +88,19 @@ def _cloud(ins: Inputs, d: Decisions, streams: dict[str, np.ndarray]) -> dict[st
         return {"cloud_revenue_usd_per_gpu_year": None, "cloud_revenue_usd_per_gpu_year_mean": None}
     months = ins.time.first_month - ins.time.first_month[live[0]]
     first = live[months[live] < 12]
-    return {"cloud_revenue_usd_per_gpu_year": float(revenue[first].sum() / gpu_years[first].sum()),
-            "cloud_revenue_usd_per_gpu_year_mean": float(revenue.sum() / gpu_years.sum())}
+    return {
+        "cloud_revenue_usd_per_gpu_year": float(revenue[first].sum() / gpu_years[first].sum()),
+        "cloud_revenue_usd_per_gpu_year_mean": float(revenue.sum() / gpu_years.sum()),
+    }
 
 
 def kpis(ins: Inputs, d: Decisions, by_class: Flows, bau_npv_usd: float | None) -> dict[str, Any]:
     """The plan's KPIs (see the module docstring)."""
     streams = _stream_totals(by_class, ins.T)
-    net = sum(streams[s] for s in STREAMS)
+    net = np.sum([streams[s] for s in STREAMS], axis=0)
     value = npv_of(ins, by_class)
     before = npv_of(ins, by_class, exclude=AFTER_HORIZON)
-    hpc_rev = sum(streams[s] for s in HPC_REVENUE)
+    hpc_rev = np.sum([streams[s] for s in HPC_REVENUE], axis=0)
     revenue = hpc_rev + streams["mining_revenue"]
     no_racks = dataclasses.replace(d, gpu_racks=np.zeros_like(d.gpu_racks), cloud_in_use=None)
     facility = capex_by_site(ins, no_racks).sum()

@@ -73,8 +73,12 @@ class Plan:
     def frames(self) -> dict[str, pd.DataFrame]:
         """site_period, tenants, cash_flows, procurement."""
         ins, d = self.inputs, self.decisions
-        return {"site_period": site_period(ins, d), "tenants": tenants(ins, d),
-                "cash_flows": cash_flow_table(ins, self.cash_flows), "procurement": self.procurement()}
+        return {
+            "site_period": site_period(ins, d),
+            "tenants": tenants(ins, d),
+            "cash_flows": cash_flow_table(ins, self.cash_flows),
+            "procurement": self.procurement(),
+        }
 
     def procurement(self) -> pd.DataFrame:
         """What to order in which period."""
@@ -85,26 +89,28 @@ class Plan:
         frames = self.frames()
         sp = frames["site_period"]
         end = sp[sp["period"] == self.inputs.time.labels[-1]]
-        return _clean({
-            "portfolio": self.inputs.portfolio.name,
-            "status": self.status,
-            "objective_usd": self.npv_usd,
-            "bound_usd": self.solve.get("bound"),
-            "gap": self.gap,
-            "first_solve_objective_usd": self.solve.get("first_solve_objective"),
-            "solver": self.solve.get("solver"),
-            "solver_version": self.solve.get("solver_version"),
-            "solver_message": self.solve.get("message"),
-            "solve_seconds": self.solve.get("solve_seconds"),
-            "build_seconds": self.build_seconds,
-            "violations": [str(v) for v in self.violations],
-            "kpis": self.kpis(),
-            "periods": self.inputs.time.labels,
-            "sites": end.drop(columns=["period"]).to_dict(orient="records"),
-            "tenants": frames["tenants"].to_dict(orient="records"),
-            "cash_flows": frames["cash_flows"].to_dict(orient="list"),
-            "decisions": self.decisions.to_dict(),
-        })
+        return _clean(
+            {
+                "portfolio": self.inputs.portfolio.name,
+                "status": self.status,
+                "objective_usd": self.npv_usd,
+                "bound_usd": self.solve.get("bound"),
+                "gap": self.gap,
+                "first_solve_objective_usd": self.solve.get("first_solve_objective"),
+                "solver": self.solve.get("solver"),
+                "solver_version": self.solve.get("solver_version"),
+                "solver_message": self.solve.get("message"),
+                "solve_seconds": self.solve.get("solve_seconds"),
+                "build_seconds": self.build_seconds,
+                "violations": [str(v) for v in self.violations],
+                "kpis": self.kpis(),
+                "periods": self.inputs.time.labels,
+                "sites": end.drop(columns=["period"]).to_dict(orient="records"),
+                "tenants": frames["tenants"].to_dict(orient="records"),
+                "cash_flows": frames["cash_flows"].to_dict(orient="list"),
+                "decisions": self.decisions.to_dict(),
+            }
+        )
 
     def to_json(self, indent: int | None = 2) -> str:
         """plan.json as text."""
@@ -115,10 +121,20 @@ class Plan:
         """Rebuild a plan from its JSON and the inputs it was made from."""
         data = json.loads(text)
         solve = {k: data.get(k) for k in ("status", "solver", "solver_version", "solve_seconds")}
-        solve.update(objective=data.get("objective_usd"), bound=data.get("bound_usd"),
-                     first_solve_objective=data.get("first_solve_objective_usd"), message=data.get("solver_message"))
-        return cls(inputs, Decisions.from_dict(data["decisions"]), solve, data["kpis"].get("bau_npv_usd"),
-                   list(data.get("violations", [])), data.get("build_seconds", 0.0))
+        solve.update(
+            objective=data.get("objective_usd"),
+            bound=data.get("bound_usd"),
+            first_solve_objective=data.get("first_solve_objective_usd"),
+            message=data.get("solver_message"),
+        )
+        return cls(
+            inputs,
+            Decisions.from_dict(data["decisions"]),
+            solve,
+            data["kpis"].get("bau_npv_usd"),
+            list(data.get("violations", [])),
+            data.get("build_seconds", 0.0),
+        )
 
 
 def _clean(x: Any) -> Any:

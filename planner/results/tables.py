@@ -23,7 +23,8 @@ def site_period(ins: Inputs, d: Decisions) -> pd.DataFrame:
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw[:, None] * d.upgrades)
     installed = d.installed_mw(ins)
     floor = (ins.rack.m2_per_mw[None, :, None] * installed).sum(axis=1) + (ins.cdu.m2[None, :, None] * d.cdus).sum(
-        axis=1)
+        axis=1
+    )
     columns = {
         "site_id": np.repeat(site.ids, T),
         "period": np.tile(ins.time.labels, S),
@@ -44,7 +45,9 @@ def site_period(ins: Inputs, d: Decisions) -> pd.DataFrame:
     }
     racks = d.racks(ins)
     columns.update({f"racks_{rid}": racks[:, r, :].astype(int) for r, rid in enumerate(ins.rack.ids)})
-    return pd.DataFrame({k: (v.ravel() if isinstance(v, np.ndarray) and v.ndim == 2 else v) for k, v in columns.items()})
+    return pd.DataFrame(
+        {k: (v.ravel() if isinstance(v, np.ndarray) and v.ndim == 2 else v) for k, v in columns.items()}
+    )
 
 
 def tenants(ins: Inputs, d: Decisions) -> pd.DataFrame:
@@ -57,12 +60,21 @@ def tenants(ins: Inputs, d: Decisions) -> pd.DataFrame:
             mw = float(d.lease_mw[k][j].max()) if d.lease_mw[k].size else 0.0
             if (start is None and j > 0) or (start is not None and mw <= 1e-6):
                 continue
-            rows.append({"tenant_id": tid, "committed": bool(ten.committed[k]), "signed": start is not None,
-                         "site_id": ins.site.ids[s] if start is not None else None, "it_mw": mw,
-                         "start": None if start is None else ins.time.label(start), "term_months": int(ten.term_months[k]),
-                         "revenue_usd": float((ten.lease_rev_usd_per_mw[k, s] * d.lease_mw[k][j]).sum())})
-    return pd.DataFrame(rows, columns=["tenant_id", "committed", "signed", "site_id", "it_mw", "start", "term_periods",
-                                       "revenue_usd"])
+            rows.append(
+                {
+                    "tenant_id": tid,
+                    "committed": bool(ten.committed[k]),
+                    "signed": start is not None,
+                    "site_id": ins.site.ids[s] if start is not None else None,
+                    "it_mw": mw,
+                    "start": None if start is None else ins.time.label(start),
+                    "term_months": int(ten.term_months[k]),
+                    "revenue_usd": float((ten.lease_rev_usd_per_mw[k, s] * d.lease_mw[k][j]).sum()),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["tenant_id", "committed", "signed", "site_id", "it_mw", "start", "term_periods", "revenue_usd"]
+    )
 
 
 def cash_flow_table(ins: Inputs, flows: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -80,8 +92,16 @@ def procurement(ins: Inputs, d: Decisions) -> pd.DataFrame:
     def add(kind: str, item: str, site: str, qty: np.ndarray, lead_months: float) -> None:
         for t in np.flatnonzero(qty > 1e-9):
             ordered = ins.time.period_of_month(int(ins.time.first_month[t] - lead_months))
-            rows.append({"order_period": ins.time.label(ordered), "in_service": ins.time.labels[t], "site_id": site,
-                         "kind": kind, "item": item, "quantity": float(qty[t])})
+            rows.append(
+                {
+                    "order_period": ins.time.label(ordered),
+                    "in_service": ins.time.labels[t],
+                    "site_id": site,
+                    "kind": kind,
+                    "item": item,
+                    "quantity": float(qty[t]),
+                }
+            )
 
     racks = d.racks(ins)
     existing_halls, existing_cdus = ins.site.existing_halls, ins.site.existing_cdus
@@ -94,6 +114,11 @@ def procurement(ins: Inputs, d: Decisions) -> pd.DataFrame:
         for c, cid in enumerate(ins.cdu.ids):
             add("cdu", cid, sid, increments(d.cdus[s, c], existing_cdus[s, c]), 0)
     for u, uid in enumerate(ins.upgrade.ids):
-        add("upgrade", uid, ins.site.ids[ins.upgrade.site[u]], increments(d.upgrades[u].astype(float)),
-            ins.upgrade.lead_months[u])
+        add(
+            "upgrade",
+            uid,
+            ins.site.ids[ins.upgrade.site[u]],
+            increments(d.upgrades[u].astype(float)),
+            ins.upgrade.lead_months[u],
+        )
     return pd.DataFrame(rows, columns=["order_period", "in_service", "site_id", "kind", "item", "quantity"])

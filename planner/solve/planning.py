@@ -38,9 +38,18 @@ portfolio of NPV -456,641 USD came out 3.5 USD off its cash flows)."""
 METHODS = ("auto", "milp", "decompose")
 
 
-def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None = None, gap: float = 1e-3,
-         threads: int | None = None, msg: bool = False, bau: bool = True, warm_start: Plan | None = None,
-         method: str = "auto", progress=None) -> Plan:
+def plan(
+    portfolio: Portfolio,
+    solver: str = "highs",
+    time_limit: float | None = None,
+    gap: float = 1e-3,
+    threads: int | None = None,
+    msg: bool = False,
+    bau: bool = True,
+    warm_start: Plan | None = None,
+    method: str = "auto",
+    progress=None,
+) -> Plan:
     """Optimal (or best found within the time limit) plan of a portfolio. `method`: "milp" solves
     the portfolio as one MILP, "decompose" by sites (planner.solve.decompose), "auto" decomposes
     past DECOMPOSE_SITES sites where the portfolio allows it. `progress(event)` hears the phases
@@ -61,8 +70,10 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     tol_usd = max(1.0, FEASIBILITY_TOL * float(np.abs(model.problem.cost).sum()))
     check_objective(model, result, relaxed, tol_usd)
     decisions = whole_racks(relaxed, ins)
-    fractional = max(np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0),
-                     np.abs(relaxed.cloud_used_mw(ins) - decisions.cloud_used_mw(ins)).max(initial=0.0))
+    fractional = max(
+        np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0),
+        np.abs(relaxed.cloud_used_mw(ins) - decisions.cloud_used_mw(ins)).max(initial=0.0),
+    )
     if not decomposed and fractional > 1e-6:
         _say(progress, "whole racks")
         decisions = whole_rack_step(model, result.x, decisions, opts, deadline)
@@ -78,8 +89,9 @@ def plan(portfolio: Portfolio, solver: str = "highs", time_limit: float | None =
     return Plan(ins, decisions, solve, bau_npv, violations, model.build_seconds)
 
 
-def _first_solve(model: Model, opts: PlanOptions, deadline: float | None, method: str,
-                 warm_start: Plan | None) -> tuple[SolveResult, bool]:
+def _first_solve(
+    model: Model, opts: PlanOptions, deadline: float | None, method: str, warm_start: Plan | None
+) -> tuple[SolveResult, bool]:
     """The plan's solve: decomposed by site where chosen and possible, else the whole MILP."""
     if _decompose(model.inputs, method, warm_start):
         try:
@@ -97,11 +109,18 @@ def _solve_facts(ins: Inputs, d: Decisions, result: SolveResult, gap: float, tol
     if bound is not None and bound < plan_npv - tol_usd:
         logger.warning("solver bound %s is below the NPV %s of a valid plan: bound unknown", bound, plan_npv)
         bound = None
-    if status is SolveStatus.OPTIMAL and (bound is None or bound - plan_npv > max(1.0, gap * abs(plan_npv)) * (1 + 1e-6)):
+    if status is SolveStatus.OPTIMAL and (
+        bound is None or bound - plan_npv > max(1.0, gap * abs(plan_npv)) * (1 + 1e-6)
+    ):
         status = SolveStatus.FEASIBLE  # no bound, or rounding integers cost more than the gap allows
     facts = result.to_dict()
-    facts.update(status=status.value, objective=plan_npv, bound=bound, first_solve_objective=result.objective,
-                 gap=None if bound is None else max(0.0, bound - plan_npv) / max(1e-9, abs(plan_npv)))
+    facts.update(
+        status=status.value,
+        objective=plan_npv,
+        bound=bound,
+        first_solve_objective=result.objective,
+        gap=None if bound is None else max(0.0, bound - plan_npv) / max(1e-9, abs(plan_npv)),
+    )
     return facts
 
 
@@ -121,8 +140,9 @@ def _decompose(ins: Inputs, method: str, warm_start: Plan | None) -> bool:
 def business_as_usual(ins: Inputs, opts: PlanOptions) -> float:
     """NPV of keeping every site mining, with no new HPC (an LP-sized MILP)."""
     model = build_model(ins, "bau")
-    result = solve_problem(model.problem, PlanOptions(opts.solver, opts.rel_gap, opts.threads, opts.msg), None,
-                           label="bau")
+    result = solve_problem(
+        model.problem, PlanOptions(opts.solver, opts.rel_gap, opts.threads, opts.msg), None, label="bau"
+    )
     if not result.has_solution or result.x is None:
         raise PlanningError(result.status, f"business-as-usual case did not solve: {result.message}", result)
     return npv(ins, extract(model, result.x))
@@ -145,8 +165,10 @@ def check_objective(model: Model, result: SolveResult, d: Decisions, tol_usd: fl
         theirs = float((model.flows[key] * P(discount, "period")).sum().evaluate(x)) if key in model.flows else 0.0
         if not math.isclose(mine, theirs, rel_tol=OBJECTIVE_RTOL, abs_tol=tol_usd):
             off.append(f"{key[0]} ({key[1]}): model {theirs:,.2f}, recomputed {mine:,.2f}")
-    raise AssertionError(f"model objective {result.objective:,.2f} differs from the NPV recomputed from the plan "
-                         f"{recomputed:,.2f}: the model and the cash flows disagree ({'; '.join(off) or 'no stream'})")
+    raise AssertionError(
+        f"model objective {result.objective:,.2f} differs from the NPV recomputed from the plan "
+        f"{recomputed:,.2f}: the model and the cash flows disagree ({'; '.join(off) or 'no stream'})"
+    )
 
 
 def _phase(progress, phase: str):

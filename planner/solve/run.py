@@ -44,15 +44,36 @@ def remaining(deadline: float | None) -> float | None:
     return None if deadline is None else max(1.0, deadline - time.perf_counter())
 
 
-def solve_problem(problem: MatrixProblem, opts: PlanOptions, deadline: float | None,
-                  start: np.ndarray | None = None, label: str = "", lp_method: str | None = None) -> SolveResult:
+def solve_problem(
+    problem: MatrixProblem,
+    opts: PlanOptions,
+    deadline: float | None,
+    start: np.ndarray | None = None,
+    label: str = "",
+    lp_method: str | None = None,
+) -> SolveResult:
     """One solve of `problem` within the deadline."""
-    options = SolveOptions(time_limit_s=remaining(deadline), rel_gap=opts.rel_gap, threads=opts.threads, msg=opts.msg,
-                           warm_start=start, highs_options=opts.highs_options or None, progress=opts.progress,
-                           lp_method=lp_method)
+    options = SolveOptions(
+        time_limit_s=remaining(deadline),
+        rel_gap=opts.rel_gap,
+        threads=opts.threads,
+        msg=opts.msg,
+        warm_start=start,
+        highs_options=opts.highs_options or None,
+        progress=opts.progress,
+        lp_method=lp_method,
+    )
     result = get_solver(opts.solver).solve(problem, options)
-    logger.info("%s %s: status %s, objective %s, bound %s, gap %s, %.2f s", opts.solver, label, result.status.value,
-                result.objective, result.bound, result.gap, result.solve_seconds)
+    logger.info(
+        "%s %s: status %s, objective %s, bound %s, gap %s, %.2f s",
+        opts.solver,
+        label,
+        result.status.value,
+        result.objective,
+        result.bound,
+        result.gap,
+        result.solve_seconds,
+    )
     return result
 
 
@@ -73,11 +94,21 @@ def start_vector(model: Model, d: Decisions) -> np.ndarray:
         b, n = paths.base_mw[k, j, r], paths.renewal_mw[k, j, r]
         share = np.divide(n, b + n, out=np.zeros_like(n), where=(b + n) > 0)
         base[k], renewal[k] = total[k] * (1 - share), total[k] * share
-    pairs = ((model.mining.mw, d.mining_mw), (model.halls.modules, d.halls), (model.cloud.bought, d.gpu_racks),
-             (model.cloud.mw, d.cloud_mw(ins)), (model.cloud.in_use, d.cloud_used_mw(ins) / ins.rack.mw[None, :, None]),
-             (model.cooling.cdus, d.cdus), (model.power.upgrade, d.upgrades), (model.leases.start, chosen),
-             (model.leases.lease, base), (model.leases.renewal, renewal), (model.markets.new, d.market_signed(ins)),
-             (model.markets.mw, d.market_mw(ins)), (model.markets.rent, d.market_mw(ins, paying=True)))
+    pairs = (
+        (model.mining.mw, d.mining_mw),
+        (model.halls.modules, d.halls),
+        (model.cloud.bought, d.gpu_racks),
+        (model.cloud.mw, d.cloud_mw(ins)),
+        (model.cloud.in_use, d.cloud_used_mw(ins) / ins.rack.mw[None, :, None]),
+        (model.cooling.cdus, d.cdus),
+        (model.power.upgrade, d.upgrades),
+        (model.leases.start, chosen),
+        (model.leases.lease, base),
+        (model.leases.renewal, renewal),
+        (model.markets.new, d.market_signed(ins)),
+        (model.markets.mw, d.market_mw(ins)),
+        (model.markets.rent, d.market_mw(ins, paying=True)),
+    )
     for var, values in pairs:
         exists = var.exists
         x[var.index[exists]] = np.asarray(values, dtype=float)[exists]

@@ -35,8 +35,9 @@ def first_stage_columns(model: Model) -> np.ndarray:
     return np.concatenate([v.columns() for v in parts])
 
 
-def whole_rack_step(model: Model, x: np.ndarray, floored: Decisions, opts: PlanOptions,
-                    deadline: float | None) -> Decisions:
+def whole_rack_step(
+    model: Model, x: np.ndarray, floored: Decisions, opts: PlanOptions, deadline: float | None
+) -> Decisions:
     """Integer re-solve of the purchases from the first solve's values x (module docstring)."""
     ins = model.inputs
     step = build_model(ins, "plan", integer_racks=True)

@@ -63,8 +63,9 @@ def decomposable(ins: Inputs) -> str | None:
     return None
 
 
-def solve_decomposed(model: Model, solver: str, rel_gap: float, deadline: float | None,
-                     threads: int | None = None) -> SolveResult:
+def solve_decomposed(
+    model: Model, solver: str, rel_gap: float, deadline: float | None, threads: int | None = None
+) -> SolveResult:
     """Steps 1-5 (module docstring): the plan's values, its NPV as objective and the bound (None
     without an LP or a MILP bound). Raises DecompositionError when a site cannot serve its
     committed pieces or the sites' plans do not combine."""
@@ -80,27 +81,40 @@ def solve_decomposed(model: Model, solver: str, rel_gap: float, deadline: float 
     if lp is not None and lp.status is not SolveStatus.NO_SOLUTION and not lp.has_solution:
         return lp  # the relaxation is infeasible (or the solver failed): so is the MILP
     if lp is not None and not lp.has_solution:
-        logger.warning("decomposition: LP relaxation unfinished in %.0f s: sites guided by merit order",
-                       lp.solve_seconds)
+        logger.warning(
+            "decomposition: LP relaxation unfinished in %.0f s: sites guided by merit order", lp.solve_seconds
+        )
         lp = None
     elif lp is None:
-        logger.warning("decomposition: no LP relaxation above %s variables: sites guided by merit order",
-                       f"{LP_MAX_VARIABLES:,}")
+        logger.warning(
+            "decomposition: no LP relaxation above %s variables: sites guided by merit order", f"{LP_MAX_VARIABLES:,}"
+        )
     guide = None if lp is None else lp.x
     sites = SiteQueue(model, round_tenants(model, guide), guide, _cloud_shares(model, guide), run, options)
     x = sites.run_all()
     x.update(tenant_values(model, sites.pieces, sites.signed))
-    logger.info("decomposition: %d site MILPs for %d sites in %.1f s", sites.solved, model.inputs.S,
-                time.perf_counter() - t0)
+    logger.info(
+        "decomposition: %d site MILPs for %d sites in %.1f s", sites.solved, model.inputs.S, time.perf_counter() - t0
+    )
     objective, values, step4 = _combine(model, run, x, lp, options)
     message = f"site decomposition: {'merit order' if lp is None else 'LP-guided'}, {sites.solved} site MILPs, {step4}"
     bound = None if lp is None else lp.objective
-    objective, values, bound, message = _improve(model, run, options, deadline, lp, tried, objective, values, bound,
-                                                 message)
+    objective, values, bound, message = _improve(
+        model, run, options, deadline, lp, tried, objective, values, bound, message
+    )
     proven = bound is not None and bound - objective <= rel_gap * abs(objective)
-    return make_result(status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE, solver=solver,
-                       solver_version=sites.version, maximize=True, objective=objective, bound=bound, rel_gap=rel_gap,
-                       solve_seconds=time.perf_counter() - t0, message=message, x=values)
+    return make_result(
+        status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        solver=solver,
+        solver_version=sites.version,
+        maximize=True,
+        objective=objective,
+        bound=bound,
+        rel_gap=rel_gap,
+        solve_seconds=time.perf_counter() - t0,
+        message=message,
+        x=values,
+    )
 
 
 def _cloud_shares(model: Model, lp: np.ndarray | None) -> np.ndarray | None:
@@ -126,15 +140,29 @@ def _combine(model: Model, run, x: dict[int, float], lp: SolveResult | None, opt
     return final.objective, final.x, "fixed-integer LP"
 
 
-def _improve(model: Model, run, options, deadline: float | None, lp: SolveResult | None, tried: bool,
-             objective: float, values: np.ndarray, bound: float | None, message: str):
+def _improve(
+    model: Model,
+    run,
+    options,
+    deadline: float | None,
+    lp: SolveResult | None,
+    tried: bool,
+    objective: float,
+    values: np.ndarray,
+    bound: float | None,
+    message: str,
+):
     """Step 5: the time left on the whole MILP (with an LP) or on the LP bound (without one)."""
     if deadline is None or deadline - time.perf_counter() < IMPROVE_MIN_S:
         return objective, values, bound, message + ("; no bound" if bound is None else "")
     if lp is not None:
         whole = run.solve(model.problem, dataclasses.replace(options(), warm_start=values))
-        logger.info("decomposition: whole MILP from its plan: %s, objective %s, bound %s", whole.status.value,
-                    whole.objective, whole.bound)
+        logger.info(
+            "decomposition: whole MILP from its plan: %s, objective %s, bound %s",
+            whole.status.value,
+            whole.objective,
+            whole.bound,
+        )
         if whole.bound is not None:
             bound = whole.bound if bound is None else min(bound, whole.bound)
         if whole.has_solution and whole.x is not None and whole.objective is not None and whole.objective > objective:
@@ -147,6 +175,20 @@ def _improve(model: Model, run, options, deadline: float | None, lp: SolveResult
     return objective, values, bound, message + ("; no bound" if bound is None else "")
 
 
-__all__ = ["DECOMPOSE_SITES", "IMPROVE_MIN_S", "LP_MAX_VARIABLES", "LP_SHARE", "DecompositionError", "Piece",
-           "consolidate", "decomposable", "it_capacity", "merit_order", "relaxation", "round_tenants", "site_inputs",
-           "site_rank", "solve_decomposed"]
+__all__ = [
+    "DECOMPOSE_SITES",
+    "IMPROVE_MIN_S",
+    "LP_MAX_VARIABLES",
+    "LP_SHARE",
+    "DecompositionError",
+    "Piece",
+    "consolidate",
+    "decomposable",
+    "it_capacity",
+    "merit_order",
+    "relaxation",
+    "round_tenants",
+    "site_inputs",
+    "site_rank",
+    "solve_decomposed",
+]

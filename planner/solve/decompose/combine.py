@@ -41,7 +41,8 @@ def assembled(model: Model, x: dict[int, float]) -> tuple[float, np.ndarray]:
     unset = np.setdiff1d(missing, lease)
     if len(unset):
         names = model.problem.col_names()
-        raise DecompositionError(f"the sites' plans leave {len(unset)} variables unset (e.g. "
-                                 f"{[names[j] for j in unset[:3]]})")
+        raise DecompositionError(
+            f"the sites' plans leave {len(unset)} variables unset (e.g. {[names[j] for j in unset[:3]]})"
+        )
     values[missing] = 0.0
     return p.objective_at(values), values

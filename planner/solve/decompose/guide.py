@@ -67,6 +67,7 @@ def site_rank(model: Model, k: int, lp: np.ndarray | None) -> np.ndarray:
     if lp is not None and len(sites) > 1:
         return np.argsort(-model.leases.block.value(lp)[k, sites], kind="stable")
     periods = ins.tenant.starts(k, ins.T)
-    fits = (it_capacity(model, sites, periods[-1]) >= ins.tenant.mw[k] - 1e-9 if len(periods)
-            else np.ones(len(sites), bool))
+    fits = (
+        it_capacity(model, sites, periods[-1]) >= ins.tenant.mw[k] - 1e-9 if len(periods) else np.ones(len(sites), bool)
+    )
     return np.lexsort((hpc_cost(ins)[sites], ~fits))

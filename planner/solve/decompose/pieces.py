@@ -62,8 +62,9 @@ def _blocks(model: Model, k: int, lp: np.ndarray | None, start: int) -> np.ndarr
     return it_capacity(model, sites, start)
 
 
-def _sites_of(model: Model, k: int, periods: np.ndarray, lp: np.ndarray | None,
-              weights: np.ndarray | None) -> tuple[np.ndarray, int, bool]:
+def _sites_of(
+    model: Model, k: int, periods: np.ndarray, lp: np.ndarray | None, weights: np.ndarray | None
+) -> tuple[np.ndarray, int, bool]:
     """(positions of tenant k's chosen sites, its start, whether it is split)."""
     ten = model.inputs.tenant
     mw = float(ten.mw[k])

@@ -33,15 +33,26 @@ site serving a committed tenant to find its first plan)."""
 class SiteQueue:
     """The sites still to solve, the tenant pieces each serves, and the plans found."""
 
-    def __init__(self, model: Model, pieces: list[list[Piece]], lp: np.ndarray | None, cloud: np.ndarray | None,
-                 run, options: Callable[[float, float], SolveOptions]) -> None:
+    def __init__(
+        self,
+        model: Model,
+        pieces: list[list[Piece]],
+        lp: np.ndarray | None,
+        cloud: np.ndarray | None,
+        run,
+        options: Callable[[float, float], SolveOptions],
+    ) -> None:
         ins = model.inputs
         self.model, self.pieces, self.lp, self.cloud, self.run, self.options = model, pieces, lp, cloud, run, options
         self.plans: dict[int, dict[int, float]] = {}  # site -> whole-model column -> value
         self.signed: dict[int, tuple[int, int] | None] = {}  # tenant -> (start, renewals) its site chose
         count = np.bincount([p.k for ps in pieces for p in ps], minlength=ins.tenant.K)
-        self.offers = {p.k: deque(int(j) for j in ins.tenant.sites(p.k)[guide.site_rank(model, p.k, lp)] if j != s)
-                       for s, ps in enumerate(pieces) for p in ps if count[p.k] == 1}  # whole tenants' next sites
+        self.offers = {
+            p.k: deque(int(j) for j in ins.tenant.sites(p.k)[guide.site_rank(model, p.k, lp)] if j != s)
+            for s, ps in enumerate(pieces)
+            for p in ps
+            if count[p.k] == 1
+        }  # whole tenants' next sites
         self.leased = np.zeros(ins.S, dtype=bool)
         if lp is not None:
             self.leased = (model.leases.lease.value(lp).max(axis=2, initial=0.0) > 1e-9).any(axis=0)
@@ -56,8 +67,14 @@ class SiteQueue:
                 continue
             self.solved += 1
             cap = None if self.cloud is None else self.cloud[s]
-            site = solve_site(self.model, s, self.pieces[s], cap, self.run,
-                              self.options(1.0 / max(1, len(self.queue) + 1), SITE_MIN_S))
+            site = solve_site(
+                self.model,
+                s,
+                self.pieces[s],
+                cap,
+                self.run,
+                self.options(1.0 / max(1, len(self.queue) + 1), SITE_MIN_S),
+            )
             if site is None:
                 self._cannot_serve(s)
                 continue
@@ -85,16 +102,22 @@ class SiteQueue:
         for p in moved:
             self._move(p, s, self.offers[p.k].popleft())
         if moved:
-            logger.info("decomposition: site %s cannot serve %s: offered to the next eligible site", ins.site.ids[s],
-                        ", ".join(ins.tenant.ids[p.k] for p in moved))
+            logger.info(
+                "decomposition: site %s cannot serve %s: offered to the next eligible site",
+                ins.site.ids[s],
+                ", ".join(ins.tenant.ids[p.k] for p in moved),
+            )
             self.queue.appendleft(s)
             return
         drop = {p.k for p in self.pieces[s] if p.committed and not ins.tenant.committed[p.k]}
         if not drop:
             who = ", ".join(f"{ins.tenant.ids[p.k]} ({p.mw:g} MW)" for p in self.pieces[s]) or "no tenant"
             raise DecompositionError(f"site {ins.site.ids[s]}: no plan serving {who}")
-        logger.info("decomposition: site %s cannot serve %s: dropped", ins.site.ids[s],
-                    ", ".join(ins.tenant.ids[k] for k in drop))
+        logger.info(
+            "decomposition: site %s cannot serve %s: dropped",
+            ins.site.ids[s],
+            ", ".join(ins.tenant.ids[k] for k in drop),
+        )
         again = {j for j, ps in enumerate(self.pieces) for p in ps if p.k in drop and j != s}
         for j in range(ins.S):
             self.pieces[j] = [p for p in self.pieces[j] if p.k not in drop]

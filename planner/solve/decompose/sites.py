@@ -26,9 +26,16 @@ SITE_FAMILIES = ("mining", "halls", "bought", "cloud", "in_use", "hosts", "cdus"
 
 
 def _site_vars(model: Model) -> dict[str, Var]:
-    return {"mining": model.mining.mw, "halls": model.halls.modules, "bought": model.cloud.bought,
-            "cloud": model.cloud.mw, "in_use": model.cloud.in_use, "hosts": model.halls.hosts,
-            "cdus": model.cooling.cdus, "used": model.cooling.used}
+    return {
+        "mining": model.mining.mw,
+        "halls": model.halls.modules,
+        "bought": model.cloud.bought,
+        "cloud": model.cloud.mw,
+        "in_use": model.cloud.in_use,
+        "hosts": model.halls.hosts,
+        "cdus": model.cooling.cdus,
+        "used": model.cooling.used,
+    }
 
 
 def site_inputs(ins: Inputs, s: int, pieces: list[Piece], cloud_mw: np.ndarray | None) -> Inputs:
@@ -42,10 +49,16 @@ def site_inputs(ins: Inputs, s: int, pieces: list[Piece], cloud_mw: np.ndarray |
     mw = np.array([p.mw for p in pieces], dtype=float)
     scale = np.divide(mw, ten.mw, out=np.ones_like(mw), where=ten.mw > 0)
     ten = dataclasses.replace(
-        ten, mw=mw, tranche_mw=ten.tranche_mw * scale[:, None], committed=np.array([p.committed for p in pieces],
-                                                                                    dtype=bool),
-        max_sites=np.ones(len(ks), dtype=int), min_block_mw=np.zeros(len(ks)),
-        eligible=np.ones((len(ks), 1), dtype=bool), first=firsts, last=lasts)
+        ten,
+        mw=mw,
+        tranche_mw=ten.tranche_mw * scale[:, None],
+        committed=np.array([p.committed for p in pieces], dtype=bool),
+        max_sites=np.ones(len(ks), dtype=int),
+        min_block_mw=np.zeros(len(ks)),
+        eligible=np.ones((len(ks), 1), dtype=bool),
+        first=firsts,
+        last=lasts,
+    )
     op = dataclasses.replace(one.op, cloud_max_it_mw=cloud_mw, budget_usd_per_period=None, concentration_cap=None)
     operators = dataclasses.replace(one.operator, cloud_max_it_mw=np.full(len(one.operator.ids), np.inf))
     return dataclasses.replace(one, op=op, operator=operators).with_tenants(ten)
@@ -68,19 +81,26 @@ def _pairs(model: Model, sub: Model, s: int, pieces: list[Piece]) -> list[tuple[
     c = np.flatnonzero(ins.contract.site == s)
     u = np.flatnonzero(ins.upgrade.site == s)
     pairs = [(whole[f].index[s], part[f].index[0]) for f in SITE_FAMILIES]
-    pairs += [(getattr(model.power, f).index[c], getattr(sub.power, f).index) for f in ("draw", "draw_pt", "paid",
-                                                                                          "resold")]
+    pairs += [
+        (getattr(model.power, f).index[c], getattr(sub.power, f).index) for f in ("draw", "draw_pt", "paid", "resold")
+    ]
     pairs += [(model.power.upgrade.index[u], sub.power.upgrade.index)]
-    pairs += [(model.markets.new.index[:, s], sub.markets.new.index[:, 0]),
-              (model.markets.mw.index[:, s], sub.markets.mw.index[:, 0]),
-              (model.markets.rent.index[:, s], sub.markets.rent.index[:, 0])]
-    pairs += [(getattr(model.leases, f).index[p.k, s], getattr(sub.leases, f).index[i, 0])
-              for i, p in enumerate(pieces) for f in ("lease", "renewal")]
+    pairs += [
+        (model.markets.new.index[:, s], sub.markets.new.index[:, 0]),
+        (model.markets.mw.index[:, s], sub.markets.mw.index[:, 0]),
+        (model.markets.rent.index[:, s], sub.markets.rent.index[:, 0]),
+    ]
+    pairs += [
+        (getattr(model.leases, f).index[p.k, s], getattr(sub.leases, f).index[i, 0])
+        for i, p in enumerate(pieces)
+        for f in ("lease", "renewal")
+    ]
     return pairs
 
 
-def solve_site(model: Model, s: int, pieces: list[Piece], cloud_mw: np.ndarray | None, run,
-               options: SolveOptions) -> tuple[dict[int, float], dict[int, int | None], str] | None:
+def solve_site(
+    model: Model, s: int, pieces: list[Piece], cloud_mw: np.ndarray | None, run, options: SolveOptions
+) -> tuple[dict[int, float], dict[int, tuple[int, int] | None], str] | None:
     """Site s's plan: whole-model column -> value (integers rounded), the start of each of its
     pieces (None: unsigned) and the solver's version; None when the site has no plan."""
     sub = build_model(site_inputs(model.inputs, s, pieces, cloud_mw))
@@ -106,8 +126,9 @@ def solve_site(model: Model, s: int, pieces: list[Piece], cloud_mw: np.ndarray |
     return out, starts, result.solver_version
 
 
-def tenant_values(model: Model, pieces: list[list[Piece]],
-                  signed: dict[int, tuple[int, int] | None]) -> dict[int, float]:
+def tenant_values(
+    model: Model, pieces: list[list[Piece]], signed: dict[int, tuple[int, int] | None]
+) -> dict[int, float]:
     """Whole-model column -> value of the tenants' paths, site uses, blocks and path blocks (a signed
     piece's MW at its site), as their sites chose them."""
     leases = model.leases
