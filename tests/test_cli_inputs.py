@@ -57,7 +57,7 @@ def test_validate_accepts_every_bundled_portfolio(runner: CliRunner, tmp_path: P
 
 def test_validate_reports_us_miners_size(runner: CliRunner) -> None:
     result = runner.invoke(app, ["validate", str(SITES / "us-miners.yaml")])
-    assert "valid: 15 sites, 18 tenant offers, 40 quarters from 2026-01-01" in flat(result.stdout)
+    assert "valid: 15 sites, 18 tenant offers, 20 quarters, then 15 years from 2026-01-01" in flat(result.stdout)
 
 
 @pytest.mark.parametrize("case", CASES)

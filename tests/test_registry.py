@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def every_family_portfolio() -> dict:
-    """Two sites, a tenant over both with a minimum block, one with renewals, a market, an operator's
-    cloud market, a contract whose take-or-pay surplus is resold, a budget and a concentration cap."""
+    """Two sites, a tenant over both with a minimum block and renewals running past the horizon, a
+    market, an operator's cloud market, a contract whose take-or-pay surplus is resold, a budget and
+    a concentration cap."""
     sites = [
         site_dict(
             "a",
@@ -46,10 +47,18 @@ def every_family_portfolio() -> dict:
             it_mw=30.0,
             max_sites=2,
             min_block_mw=5.0,
-            term_months=24,
+            term_months=48,  # past the horizon: its value after it depends on its path and sites
             renewals={"options": 1, "term_months": 12, "rate_factor": 0.9},
         ),
         tenant_dict("u", ["a"], it_mw=10.0),
+        tenant_dict(
+            "v",
+            ["a", "b"],
+            it_mw=5.0,
+            max_sites=2,
+            term_months=12,
+            renewals={"options": 1, "term_months": 12, "rate_factor": 0.9},  # renewed inside the horizon
+        ),
     ]
     data = portfolio_dict(
         "families",
@@ -76,9 +85,12 @@ def every_family_portfolio() -> dict:
 @pytest.fixture(scope="module")
 def models():
     ins = prepare(portfolio_from_dict(every_family_portfolio(), ROOT))
+    exit_valued = every_family_portfolio()
+    exit_valued["finance"]["terminal_value"] = "market"  # idle capacity valued at the end
     bundled = prepare(load_portfolio(ROOT / "sites" / "us-miners.yaml"))
     return [
         build_model(ins),
+        build_model(prepare(portfolio_from_dict(exit_valued, ROOT))),
         build_model(ins, "bau"),
         build_model(bundled),
         build_model(ins, "plan", elastic=penalties(), slack_scale=slack_scales()),

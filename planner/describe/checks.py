@@ -167,38 +167,27 @@ def check_dates(
 ) -> None:
     """Events against the horizon, by the rules of the module docstring."""
     start, end = spec.horizon.start, horizon_end(spec)
+    _check_halvings(spec, file, start, problems)
+    _check_tenant_dates(spec, file, start, end, problems)
+    for s in sites:
+        _check_site_dates(s, site_files[s.id], start, end, problems)
+
+
+def _check_halvings(spec: PortfolioSpec, file: str, start: dt.date, problems: list[Problem]) -> None:
+    """Halvings listed once, none before the horizon start."""
     halvings = spec.scenario.hashprice.halvings
     default = "" if "halvings" in spec.scenario.hashprice.model_fields_set else " (the default: give halvings)"
     for i, day in enumerate(halvings):
+        field = f"scenario.hashprice.halvings[{i}]"
         if day in halvings[:i]:
-            problems.append(
-                Problem(
-                    file,
-                    f"scenario.hashprice.halvings[{i}]",
-                    day.isoformat(),
-                    "listed twice: the subsidy would halve twice",
-                )
-            )
+            problems.append(Problem(file, field, day.isoformat(), "listed twice: the subsidy would halve twice"))
         if day < start:
-            problems.append(
-                Problem(
-                    file,
-                    f"scenario.hashprice.halvings[{i}]",
-                    day.isoformat(),
-                    f"before the horizon start {start}: a past halving is already in usd_per_ph_day{default}",
-                )
-            )
-    for s in sites:
-        for i, c in enumerate(s.power_contracts):
-            if c.end is not None and c.end <= start:
-                problems.append(
-                    Problem(
-                        site_files[s.id],
-                        f"power_contracts[{i}].end",
-                        c.end.isoformat(),
-                        f"not after the horizon start {start}: the contract has ended and supplies nothing",
-                    )
-                )
+            reason = f"before the horizon start {start}: a past halving is already in usd_per_ph_day{default}"
+            problems.append(Problem(file, field, day.isoformat(), reason))
+
+
+def _check_tenant_dates(spec: PortfolioSpec, file: str, start: dt.date, end: dt.date, problems: list[Problem]) -> None:
+    """Each lease overlaps the horizon, and each tranche can start inside it."""
     for i, t in enumerate(spec.tenants):
         where = f"tenants[{i}]"
         if t.start_latest < months_after(start, -t.term_months):
@@ -211,26 +200,23 @@ def check_dates(
             )
         for j, tr in enumerate(t.tranches):
             if months_after(t.start_earliest, tr.after_months) >= end:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{where}.tranches[{j}].after_months",
-                        str(tr.after_months),
-                        f"starts after the end of the horizon ({end}) even from start_earliest",
-                    )
-                )
-    for s in sites:
-        for i, w in enumerate(s.work_in_progress):
-            if not start < w.in_service < end:
-                problems.append(
-                    Problem(
-                        site_files[s.id],
-                        f"work_in_progress[{i}].in_service",
-                        w.in_service.isoformat(),
-                        f"not inside the horizon ({start} to {end}): work in progress enters service "
-                        "after the start (already in service: existing_halls) and before the end",
-                    )
-                )
+                reason = f"starts after the end of the horizon ({end}) even from start_earliest"
+                problems.append(Problem(file, f"{where}.tranches[{j}].after_months", str(tr.after_months), reason))
+
+
+def _check_site_dates(s: Site, file: str, start: dt.date, end: dt.date, problems: list[Problem]) -> None:
+    """Power contracts still in force at the start; work in progress entering service inside the horizon."""
+    for i, c in enumerate(s.power_contracts):
+        if c.end is not None and c.end <= start:
+            reason = f"not after the horizon start {start}: the contract has ended and supplies nothing"
+            problems.append(Problem(file, f"power_contracts[{i}].end", c.end.isoformat(), reason))
+    for i, w in enumerate(s.work_in_progress):
+        if not start < w.in_service < end:
+            reason = (
+                f"not inside the horizon ({start} to {end}): work in progress enters service after the start "
+                "(already in service: existing_halls) and before the end"
+            )
+            problems.append(Problem(file, f"work_in_progress[{i}].in_service", w.in_service.isoformat(), reason))
 
 
 def months_after(date: dt.date, months: int) -> dt.date:

@@ -17,7 +17,7 @@ anyway, so an infeasible plan is still costed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -69,6 +69,71 @@ def dispatch(ins: Inputs, own_mw: np.ndarray, pt_mw: np.ndarray) -> Energy:
     return Energy(cost, through, resale)
 
 
+@dataclass
+class _Dispatch:
+    """The block-diagonal dispatch LP being assembled, one block of columns per cell."""
+
+    lo: list[np.ndarray] = field(default_factory=list)
+    up: list[np.ndarray] = field(default_factory=list)
+    c: list[np.ndarray] = field(default_factory=list)
+    rows: list[np.ndarray] = field(default_factory=list)
+    cols: list[np.ndarray] = field(default_factory=list)
+    vals: list[np.ndarray] = field(default_factory=list)
+    rlo: list[float] = field(default_factory=list)
+    rup: list[float] = field(default_factory=list)
+    n_cols: int = 0
+
+    def _row(self, row: np.ndarray, col: np.ndarray, sign: float) -> None:
+        self.rows.append(row)
+        self.cols.append(col)
+        self.vals.append(np.full(len(col), sign))
+
+    def add_cell(self, mw: np.ndarray, price: np.ndarray, q: np.ndarray, floor: np.ndarray, loads: tuple) -> tuple:
+        """Columns own, pt, paid, resold of one cell's n contracts and the rows of the module
+        docstring; returns the four column index arrays."""
+        n = len(mw)
+        self.lo += [np.zeros(n), np.zeros(n), floor, np.zeros(n)]
+        self.up += [mw, mw, mw, np.where(q > 0, floor, 0.0)]
+        self.c += [np.zeros(n), -price, price, -q]
+        own, pt, paid, res = (self.n_cols + np.arange(n) + i * n for i in range(4))
+        blocks = (
+            (((own, 1.0), (pt, 1.0)), mw),
+            (((own, 1.0), (pt, 1.0), (paid, -1.0)), np.zeros(n)),
+            (((own, 1.0), (pt, 1.0), (paid, -1.0), (res, 1.0)), np.zeros(n)),
+        )
+        for terms, high in blocks:
+            r = len(self.rlo) + np.arange(n)
+            for col, sign in terms:
+                self._row(r, col, sign)
+            self.rlo += [-np.inf] * n
+            self.rup += list(high)
+        for col, load in zip((own, pt), loads):
+            self._row(np.full(n, len(self.rlo)), col, 1.0)
+            self.rlo.append(load)
+            self.rup.append(load)
+        self.n_cols += 4 * n
+        return own, pt, paid, res
+
+    def problem(self) -> MatrixProblem:
+        """The assembled LP (minimise the energy bill less the resale)."""
+        starts, index, value = csr(
+            np.concatenate(self.rows), np.concatenate(self.cols), np.concatenate(self.vals), len(self.rlo)
+        )
+        return MatrixProblem(
+            "dispatch",
+            False,
+            np.concatenate(self.c),
+            np.concatenate(self.lo),
+            np.concatenate(self.up),
+            np.zeros(self.n_cols, dtype=bool),
+            np.array(self.rlo),
+            np.array(self.rup),
+            starts,
+            index,
+            value,
+        )
+
+
 def _solve_cells(
     ins: Inputs,
     cells: list,
@@ -80,67 +145,18 @@ def _solve_cells(
 ) -> None:
     """The LP of the module docstring for every cell at once (block-diagonal), with HiGHS."""
     con, hours = ins.contract, ins.time.hours
-    lo: list[np.ndarray] = []
-    up: list[np.ndarray] = []
-    c: list[np.ndarray] = []
-    rows: list[np.ndarray] = []
-    cols: list[np.ndarray] = []
-    vals: list[np.ndarray] = []
-    rlo: list[float] = []
-    rup: list[float] = []
-    col0 = 0
-    layout = []
+    lp, layout = _Dispatch(), []
     for s, t, mine in cells:
-        n = len(mine)
-        mw, price, q = con.mw[mine, t], con.price[mine, t], con.resale[mine, t]
-        floor = con.take_or_pay[mine] * mw
-        # columns per contract: own, pt, paid, resold
-        lo += [np.zeros(n), np.zeros(n), floor, np.zeros(n)]
-        up += [mw, mw, mw, np.where(q > 0, floor, 0.0)]
-        c += [np.zeros(n), -price, price, -q]
-        base = len(rlo)
-        own, pt, paid, res = (col0 + np.arange(n) + i * n for i in range(4))
-        blocks = (
-            (own, pt, None, None, -np.inf, mw),
-            (own, pt, paid, None, -np.inf, np.zeros(n)),
-            (own, pt, paid, res, -np.inf, np.zeros(n)),
-        )
-        for b, (a1, a2, a3, a4, low, high) in enumerate(blocks):
-            r = base + b * n + np.arange(n)
-            for cc, sign in ((a1, 1.0), (a2, 1.0), (a3, -1.0), (a4, 1.0)):
-                if cc is not None:
-                    rows.append(r)
-                    cols.append(cc)
-                    vals.append(np.full(n, sign))
-            rlo += list(np.full(n, low))
-            rup += list(high)
-        for cc, load in ((own, own_mw[s, t]), (pt, pt_mw[s, t])):
-            rows.append(np.full(n, len(rlo)))
-            cols.append(cc)
-            vals.append(np.ones(n))
-            rlo.append(load)
-            rup.append(load)
-        layout.append((s, t, own, pt, paid, res, price, q))
-        col0 += 4 * n
-    starts, index, value = csr(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals), len(rlo))
-    p = MatrixProblem(
-        "dispatch",
-        False,
-        np.concatenate(c),
-        np.concatenate(lo),
-        np.concatenate(up),
-        np.zeros(col0, dtype=bool),
-        np.array(rlo),
-        np.array(rup),
-        starts,
-        index,
-        value,
-    )
+        price, q = con.price[mine, t], con.resale[mine, t]
+        mw = con.mw[mine, t]
+        _, pt, paid, res = lp.add_cell(mw, price, q, con.take_or_pay[mine] * mw, (own_mw[s, t], pt_mw[s, t]))
+        layout.append((s, t, pt, paid, res, price, q))
+    p = lp.problem()
     result = get_solver("highs").solve(p, SolveOptions(rel_gap=0.0))
     if result.x is None:
         raise RuntimeError(f"energy dispatch did not solve: {result.message}")
     x = result.x
-    for s, t, _own, pt, paid, res, price, q in layout:
+    for s, t, pt, paid, res, price, q in layout:
         cost[s, t] = (x[paid] * price).sum() * hours[t]
         through[s, t] = (x[pt] * price).sum() * hours[t]
         resale[s, t] = (x[res] * q).sum() * hours[t]

@@ -92,6 +92,7 @@ class Plan:
         return _clean(
             {
                 "portfolio": self.inputs.portfolio.name,
+                "portfolio_file": None if self.inputs.portfolio.path is None else str(self.inputs.portfolio.path),
                 "status": self.status,
                 "objective_usd": self.npv_usd,
                 "bound_usd": self.solve.get("bound"),

@@ -10,79 +10,19 @@ names of the violations it reports; the registry of constraint families
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 
 from planner.inputs import Inputs
 from planner.inputs.power import contracted_mw
 from planner.results.capex import capex_by_period, hall_schedule
 from planner.results.cashflows import flows_by_class
+from planner.results.checks import CHECKS, TOL_MW, TOL_REL, Violation, check, check_names, over
 from planner.results.decisions import Decisions
-
-TOL_MW = 1e-5
-TOL_REL = 1e-6
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One limit a plan breaks."""
-
-    check: str
-    message: str
-    site: str | None = None
-    period: str | None = None
-    tenant: str | None = None
-    excess: float = 0.0
-
-    def __str__(self) -> str:
-        where = ", ".join(x for x in (self.tenant, self.site, self.period) if x)
-        return f"{self.check} [{where}]: {self.message}"
-
-
-Check = Callable[[Inputs, Decisions], list[Violation]]
-CHECKS: dict[str, Check] = {}
-"""check function name -> function; NAMES: the violation names each may report."""
-NAMES: dict[str, tuple[str, ...]] = {}
-
-
-def check(*names: str) -> Callable[[Check], Check]:
-    """Register a check reporting violations named `names`."""
-
-    def register(fn: Check) -> Check:
-        CHECKS[fn.__name__] = fn
-        NAMES[fn.__name__] = names
-        return fn
-
-    return register
-
-
-def check_names() -> set[str]:
-    """Every violation name the validator can report."""
-    return {n for names in NAMES.values() for n in names}
 
 
 def validate(ins: Inputs, d: Decisions) -> list[Violation]:
     """Every violated limit of the plan (an empty list when it is feasible)."""
     return [v for fn in CHECKS.values() for v in fn(ins, d)]
-
-
-def _over(
-    ins: Inputs, name: str, lhs: np.ndarray, rhs: np.ndarray, what: str, unit: str, tol: float = TOL_MW
-) -> list[Violation]:
-    """Violations where lhs > rhs (+ tol) on [S, T] arrays."""
-    lhs, rhs = np.broadcast_to(lhs, (ins.S, ins.T)), np.broadcast_to(rhs, (ins.S, ins.T))
-    return [
-        Violation(
-            name,
-            f"{what} {lhs[s, t]:.4f} {unit} exceeds {rhs[s, t]:.4f} {unit}",
-            ins.site.ids[s],
-            ins.time.labels[t],
-            excess=float(lhs[s, t] - rhs[s, t]),
-        )
-        for s, t in zip(*np.nonzero(lhs > rhs + tol + TOL_REL * np.abs(rhs)))
-    ]
 
 
 @check("domain", "gpu_racks")
@@ -226,8 +166,8 @@ def power(ins: Inputs, d: Decisions) -> list[Violation]:
     gross = site.pue_mining[:, None] * d.mining_mw + (site.pue_hpc[:, :, None] * d.occupied_mw(ins)).sum(axis=1)
     grid = np.repeat(site.interconnect_mw[:, None], ins.T, axis=1).astype(float)
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw[:, None] * d.upgrades)
-    out += _over(ins, "power_contract", gross, contracted_mw(ins.contract, ins.S), "gross load", "MW")
-    out += _over(ins, "interconnect", gross, grid, "gross load", "MW")
+    out += over(ins, "power_contract", gross, contracted_mw(ins.contract, ins.S), "gross load", "MW")
+    out += over(ins, "interconnect", gross, grid, "gross load", "MW")
     return out
 
 
@@ -239,7 +179,7 @@ def mining(ins: Inputs, d: Decisions) -> list[Violation]:
     converted = (hall.m2[None, conv, None] * (d.halls[:, conv, :] - site.existing_halls[:, conv, None])).sum(axis=1)
     # (halls under construction at the start count as converted when they enter service)
     housed = site.housed_mining_mw[:, None] - site.mining_mw_per_m2[:, None] * converted
-    return _over(ins, "mining_fleet", d.mining_mw, site.fleet_mw[:, None], "mining load", "MW") + _over(
+    return over(ins, "mining_fleet", d.mining_mw, site.fleet_mw[:, None], "mining load", "MW") + over(
         ins, "mining_housing", d.mining_mw, housed, "mining load", "MW"
     )
 
@@ -255,8 +195,8 @@ def land(ins: Inputs, d: Decisions) -> list[Violation]:
     built_conv = (hall.m2[None, conv] * site.existing_halls[:, conv]).sum(axis=1)
     built_new = (hall.m2[None, ~conv] * site.existing_halls[:, ~conv]).sum(axis=1)
     return (
-        _over(ins, "hall_it", it.sum(axis=1), (d.halls * hall.it_mw[None, :, None]).sum(axis=1), "rack IT", "MW")
-        + _over(
+        over(ins, "hall_it", it.sum(axis=1), (d.halls * hall.it_mw[None, :, None]).sum(axis=1), "rack IT", "MW")
+        + over(
             ins,
             "hall_floor",
             floor,
@@ -265,7 +205,7 @@ def land(ins: Inputs, d: Decisions) -> list[Violation]:
             "m2",
             tol=1e-3,
         )
-        + _over(
+        + over(
             ins,
             "land_buildings",
             (hall.m2[None, conv, None] * d.halls[:, conv, :]).sum(axis=1),
@@ -274,7 +214,7 @@ def land(ins: Inputs, d: Decisions) -> list[Violation]:
             "m2",
             tol=1e-3,
         )
-        + _over(
+        + over(
             ins,
             "land_buildable",
             (hall.m2[None, ~conv, None] * d.halls[:, ~conv, :]).sum(axis=1),
@@ -293,9 +233,9 @@ def cooling(ins: Inputs, d: Decisions) -> list[Violation]:
     liquid = it[:, ins.rack.liquid, :].sum(axis=1)
     in_use = d.cdus > 0
     capacity = (ins.cdu.mw[None, :, None] * (d.cdus - ins.cdu.spare[None, :, None] * in_use)).sum(axis=1)
-    return _over(
+    return over(
         ins, "liquid_cooling", liquid, capacity, "liquid-cooled rack IT", "MW (CDU capacity less N+1 spares)"
-    ) + _over(
+    ) + over(
         ins,
         "air_cooling",
         it[:, ~ins.rack.liquid, :].sum(axis=1),
@@ -421,3 +361,6 @@ def tenant_rent(ins: Inputs, d: Decisions, k: int) -> float:
     return float(
         (ten.lease_rev_usd_per_mw[k, sites] * d.lease_mw[k] * (1 - share + ten.renewal_factor[k] * share)).sum()
     )
+
+
+__all__ = ["CHECKS", "TOL_MW", "TOL_REL", "Violation", "check", "check_names", "validate"]
