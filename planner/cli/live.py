@@ -4,8 +4,8 @@ and solved, from the progress events of planner.solve.planning.plan.
 Events are {"phase"} at each phase (build, solve, whole racks, validate, business as usual) and,
 while HiGHS searches, {"phase": "solve", "elapsed_s", "objective", "bound", "gap"} (incumbent
 and bound in the problem's sense: USD of NPV). On a terminal the line is redrawn in place
-(rich's status); elsewhere (a pipe, CI) each new phase is one plain line on stderr; `quiet`
-shows nothing.
+(rich's status); elsewhere (a pipe, CI) each new phase is one plain line on stderr, and a search
+ends with its last line (incumbent, bound, gap); `quiet` shows nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class LiveStatus:
         self.console, self.title, self.quiet = console, title, quiet
         self.start = time.perf_counter()
         self.phase: str | None = None
+        self.last: str | None = None  # the latest search line of the phase (not a terminal)
         self.status: Any = None
 
     def __enter__(self) -> LiveStatus:
@@ -51,12 +52,19 @@ class LiveStatus:
             self.status.__exit__(kind, exc, tb)
 
     def update(self, event: dict[str, Any]) -> None:
-        """Redraw the line (terminal) or print a line when the phase changes (elsewhere)."""
+        """Redraw the line (terminal), or print a line when the phase changes, after the last
+        search line of the phase before (elsewhere)."""
         if self.quiet:
             return
         line = describe(event, time.perf_counter() - self.start)
         if self.status is not None:
             self.status.update(f"{self.title}  {line}")
-        elif event.get("phase") != self.phase:
+            return
+        if event.get("phase") != self.phase:
+            if self.last is not None:
+                self.console.print(f"  {self.last}", highlight=False)
             self.console.print(f"  {line}", highlight=False)
+            self.last = None
+        elif event.get("objective") is not None:
+            self.last = line
         self.phase = event.get("phase")

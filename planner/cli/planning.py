@@ -22,6 +22,8 @@ from planner.cli.common import (
 )
 from planner.cli.live import LiveStatus
 
+CLASS_LABELS = {"base": "costs and capex (base rate)", "investment_grade": "investment-grade"}
+
 if TYPE_CHECKING:
     from planner.describe.loading import Portfolio
 
@@ -131,6 +133,12 @@ def _summary(result) -> None:
     out.print(
         f"of which after the horizon {money(k.get('terminal_value_usd'))}"
         f" ({'-' if share is None else f'{share:.1%}'}); within it {money(k.get('npv_without_terminal_usd'))}"
+    )
+    by_class = k.get("npv_by_class_usd") or {}
+    out.print(
+        "NPV by risk class: "
+        + ", ".join(f"{CLASS_LABELS.get(cls, cls)} {money(v)}" for cls, v in by_class.items() if v),
+        highlight=False,
     )
     irr = "-" if k["irr_per_year"] is None else f"{k['irr_per_year']:.1%}"
     out.print(

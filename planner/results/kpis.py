@@ -1,7 +1,8 @@
 """Key figures of a plan, from its decisions and cash flows.
 
-NPV = sum_{stream, class, t} d_class,t flow_t; the value after the horizon (terminal value and book
-value streams) is reported apart, with the NPV without it and its share of the NPV.
+NPV = sum_{stream, class, t} d_class,t flow_t, also given per risk class (base: costs and capex);
+the value after the horizon (terminal value and book value streams) is reported apart, with the
+NPV without it and its share of the NPV.
 IRR: the annual rate at which the net cash flow (values after the horizon included) has value 0;
 payback: the first period from which the discounted cumulative net cash flow, once negative, is
 back at >= 0. HPC share of power = HPC gross MWh / all gross MWh; of revenue = (leases, GPU
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from planner.inputs import Inputs
+from planner.inputs.finance import CLASSES
 from planner.model.finance import AFTER_HORIZON, STREAMS
 from planner.results.capex import capex_by_site
 from planner.results.cashflows import Flows, irr, npv_of
@@ -35,6 +37,12 @@ def _stream_totals(by_class: Flows, T: int) -> dict[str, np.ndarray]:
     for (stream, _), value in by_class.items():
         out[stream] += value.sum(axis=0)
     return out
+
+
+def _by_class(ins: Inputs, by_class: Flows) -> dict[str, float]:
+    """NPV of the flows of each risk class (they add up to the NPV): how much of the value rests on
+    investment-grade leases, other contracts, market re-lease, own cloud, mining and costs."""
+    return {cls: npv_of(ins, {k: v for k, v in by_class.items() if k[1] == cls}) for cls in CLASSES}
 
 
 def _payback(ins: Inputs, net: np.ndarray) -> str | None:
@@ -108,6 +116,7 @@ def kpis(ins: Inputs, d: Decisions, by_class: Flows, bau_npv_usd: float | None) 
     return {
         "npv_usd": value,
         "npv_without_terminal_usd": before,
+        "npv_by_class_usd": _by_class(ins, by_class),
         "terminal_value_usd": value - before,
         "terminal_value_share": (value - before) / value if value > 0 else None,
         "bau_npv_usd": bau_npv_usd,
