@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from planner import plan, portfolio_from_dict
+from planner.testing.catalogs import neutral_operating
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 CFLP = Path(__file__).resolve().parent / "data" / "cflp"
@@ -58,19 +59,7 @@ CATALOG = {
             "source": "test",
         }
     ],
-    "operating": {
-        "mining_opex_usd_per_mw_year": 0,
-        "hpc_opex_usd_per_mw_year": 0,
-        "cloud_opex_usd_per_mw_year": 0,
-        "hpc_load_factor": 1.0,
-        "cloud_utilisation": 1.0,
-        "mining_uptime": 1.0,
-        "pue_mining_air": 1.0,
-        "pue_mining_immersion": 1.0,
-        "pue_per_degc_above_15": 0.0,
-        "grid_asset_life_years": 30,
-        "source": "test",
-    },
+    "operating": neutral_operating(cloud_opex_usd_per_mw_year=0),
 }
 
 

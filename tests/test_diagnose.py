@@ -17,6 +17,7 @@ from planner import PlanningError, plan, portfolio_from_dict
 from planner.cli import app
 from planner.diagnose import diagnose
 from planner.inputs import prepare
+from planner.testing.catalogs import neutral_operating
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 from solvers import SolveStatus
 
@@ -64,19 +65,7 @@ def catalog(hall_kind: str = "new_build", hall_lead_months: int = 0) -> dict:
                 "source": "test",
             }
         ],
-        "operating": {
-            "mining_opex_usd_per_mw_year": 0,
-            "hpc_opex_usd_per_mw_year": 0,
-            "cloud_opex_usd_per_mw_year": 1000,
-            "hpc_load_factor": 1.0,
-            "cloud_utilisation": 1.0,
-            "mining_uptime": 1.0,
-            "pue_mining_air": 1.0,
-            "pue_mining_immersion": 1.0,
-            "pue_per_degc_above_15": 0.0,
-            "grid_asset_life_years": 30,
-            "source": "test",
-        },
+        "operating": neutral_operating(),
     }
 
 

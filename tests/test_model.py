@@ -23,6 +23,7 @@ import pytest
 
 from planner import plan, portfolio_from_dict
 from planner.results.capex import capex_by_period
+from planner.testing.catalogs import neutral_operating
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 HOURS = 8760.0
@@ -84,19 +85,7 @@ def hall(hid: str = "hall", kind: str = "new_build", **over) -> dict:
 def catalog(*, racks: list | None = None, cdus: list | None = None, halls: list | None = None, **operating) -> dict:
     """Round-number catalog: a 100 kW liquid rack and a 50 kW air rack that earn nothing
     self-operated (cloud costs 1,000 $/MW-year more than it earns), 1 MW N+1 CDUs, 10 MW halls."""
-    op = {
-        "mining_opex_usd_per_mw_year": 0,
-        "hpc_opex_usd_per_mw_year": 0,
-        "cloud_opex_usd_per_mw_year": 1000,
-        "hpc_load_factor": 1.0,
-        "cloud_utilisation": 1.0,
-        "mining_uptime": 1.0,
-        "pue_mining_air": 1.0,
-        "pue_mining_immersion": 1.0,
-        "pue_per_degc_above_15": 0.0,
-        "grid_asset_life_years": 30,
-        "source": "test",
-    }
+    op = neutral_operating()
     op.update(operating)
     return {
         "racks": racks or [rack("liq", 100, "liquid"), rack("air", 50, "air")],

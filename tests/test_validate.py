@@ -29,6 +29,7 @@ from planner import load_portfolio, plan, portfolio_from_dict
 from planner.results import Plan
 from planner.results.capex import capex_by_period
 from planner.results.validator import Violation, check_names, validate
+from planner.testing.catalogs import neutral_operating
 from planner.testing.synthetic import land_dict, portfolio_dict, site_dict, tenant_dict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,19 +84,7 @@ def catalog(halls: list[dict]) -> dict:
         "life_years": 10,
         "source": "test",
     }
-    operating = {
-        "mining_opex_usd_per_mw_year": 0,
-        "hpc_opex_usd_per_mw_year": 0,
-        "cloud_opex_usd_per_mw_year": 1000,
-        "hpc_load_factor": 1.0,
-        "cloud_utilisation": 1.0,
-        "mining_uptime": 1.0,
-        "pue_mining_air": 1.0,
-        "pue_mining_immersion": 1.0,
-        "pue_per_degc_above_15": 0.0,
-        "grid_asset_life_years": 30,
-        "source": "test",
-    }
+    operating = neutral_operating()
     return {
         "racks": [rack("liq", 100, "liquid"), rack("air", 50, "air")],
         "cooling_units": [cdu],

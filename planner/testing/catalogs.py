@@ -97,6 +97,26 @@ SMALL_CATALOG: Descriptor = {
 conversion hall (3-month lead) and a 10 MW new-build hall (6-month lead)."""
 
 
+def neutral_operating(**over: float) -> Descriptor:
+    """Operating costs that stay out of a hand computation: no mining or hall opex, PUE 1 for
+    mining, no temperature derating, every MW used all the time; self-operated cloud costs 1,000
+    USD per MW-year (so that a rack earning nothing is never bought); `over` changes any of them."""
+    return {
+        "mining_opex_usd_per_mw_year": 0,
+        "hpc_opex_usd_per_mw_year": 0,
+        "cloud_opex_usd_per_mw_year": 1000,
+        "hpc_load_factor": 1.0,
+        "cloud_utilisation": 1.0,
+        "mining_uptime": 1.0,
+        "pue_mining_air": 1.0,
+        "pue_mining_immersion": 1.0,
+        "pue_per_degc_above_15": 0.0,
+        "grid_asset_life_years": 30,
+        "source": "test",
+        **over,
+    }
+
+
 def bundled_catalog_dict() -> Descriptor:
     """The bundled catalog as plain data (the generators need its figures); a fresh copy."""
     return copy.deepcopy(_bundled())
