@@ -71,7 +71,7 @@ class Facilities(ArrayGroup):
     @property
     def backed(self) -> np.ndarray:
         """[F] whether a facility has backing tenants."""
-        return self.backing.any(axis=1)
+        return np.asarray(self.backing.any(axis=1))
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,8 @@ def _backed_share(ins: Inputs, f: Facility) -> float:
     """s_f: backed share of the backing tenants' IT MW (module docstring)."""
     offers = {t.id: t for t in ins.portfolio.spec.tenants}
     mw = np.array([offers[k].it_mw for k in f.backing_tenants])
-    share = np.array([offers[k].credit_support.share if offers[k].credit_support else 0.0 for k in f.backing_tenants])
+    support = [offers[k].credit_support for k in f.backing_tenants]
+    share = np.array([0.0 if c is None else c.share for c in support])
     return float((share * mw).sum() / mw.sum()) if len(mw) else 0.0
 
 
@@ -163,7 +164,7 @@ def _facility_row(ins: Inputs, fin: Financing, f: Facility) -> dict[str, object]
     """The arrays of one facility."""
     rate = _rate(ins, fin, f)
     w = _windows(ins, f)
-    t_a, t_m = int(w["t_a"]), int(w["t_m"])  # type: ignore[call-overload]
+    t_a, t_m = int(w["t_a"]), int(w["t_m"])
     schedule = np.zeros(ins.T)
     if f.amortisation != "sculpted" and t_m >= t_a:
         shares = repayment_shares(_period_rates(ins, rate, t_a, t_m), f.amortisation, f.balloon_share)
@@ -242,8 +243,8 @@ def _facilities(ins: Inputs, fin: Financing) -> Facilities:
 
 
 def _equity(ins: Inputs, fin: Financing) -> Equity:
-    O = len(ins.operator.ids)
-    limited, available = np.zeros(O, dtype=bool), np.zeros((O, ins.T))
+    n_op = len(ins.operator.ids)
+    limited, available = np.zeros(n_op, dtype=bool), np.zeros((n_op, ins.T))
     for e in fin.equity:
         o = ins.operator.ids.index(e.operator)
         limited[o] = True
@@ -266,7 +267,7 @@ def prepare_financing(ins: Inputs) -> FinancingInputs | None:
     return FinancingInputs(
         facility=facility,
         equity=equity,
-        pledged=facility.backing.any(axis=0),
+        pledged=np.asarray(facility.backing.any(axis=0)),
         objective=fin.objective,
         cost_of_equity_per_year=fin.cost_of_equity_per_year,
         equity_discount=(1.0 + fin.cost_of_equity_per_year) ** -ins.time.years,

@@ -72,6 +72,7 @@ class Funding:
     debt_service: LinExpr  # (facility, period)
     equity_npv: LinExpr  # scalar
     objective: str
+    columns: np.ndarray  # every column of the funding model (planner.solve.funding_step fixes the rest)
 
 
 def regroup(expr: LinExpr, dim: str, to: str, labels: np.ndarray, size: int) -> LinExpr:
@@ -97,13 +98,13 @@ def cash_of(ins: Inputs, flows: dict, rent: LinExpr) -> Cash:
     operating, capex = cash_by_site(flows)
     every = list(flows.values())
     after = (sum(every[1:], every[0]) - operating + capex).sum("period")
-    O = len(ins.operator.ids)
+    n_op = len(ins.operator.ids)
     op = ins.site.operator
     return Cash(
-        regroup(operating, "site", "operator", op, O),
-        regroup(capex, "site", "operator", op, O),
+        regroup(operating, "site", "operator", op, n_op),
+        regroup(capex, "site", "operator", op, n_op),
         capex,
-        regroup(after, "site", "operator", op, O),
+        regroup(after, "site", "operator", op, n_op),
         rent,
     )
 
@@ -144,7 +145,8 @@ def _first(values: np.ndarray, T: int) -> np.ndarray:
 def define_funding(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cash) -> Funding:
     """Funding variables and families (module docstring)."""
     _register(m, ins, fin)
-    fac, T, O = fin.facility, ins.T, len(ins.operator.ids)
+    first = m.num_cols
+    fac, T, n_op = fin.facility, ins.T, len(ins.operator.ids)
     fp = "facility period"
     draw_v, draw = _usd(m, "draw", fp, P(fac.draws, fp))
     debt_v, debt = _usd(m, "debt", fp)
@@ -179,12 +181,27 @@ def define_funding(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cas
     )
     net_debt = draw - draw * P(fac.fee_share, "facility") - debt_service
     sources = (
-        cash.operating + regroup(net_debt, "facility", "operator", fac.operator, O) + equity + kept.shift("period", 1)
+        cash.operating
+        + regroup(net_debt, "facility", "operator", fac.operator, n_op)
+        + equity
+        + kept.shift("period", 1)
     )
     m.constrain("funding_balance", sources - cash.capex - distribution - kept, "==", 0.0)
     value = _equity_npv(ins, fin, cash, equity, distribution, kept, debt)
+    columns = np.arange(first, m.num_cols)
     return Funding(
-        draw_v, debt_v, repay_v, equity_v, dist_v, cash_v, interest, capitalised, debt_service, value, fin.objective
+        draw_v,
+        debt_v,
+        repay_v,
+        equity_v,
+        dist_v,
+        cash_v,
+        interest,
+        capitalised,
+        debt_service,
+        value,
+        fin.objective,
+        columns,
     )
 
 
@@ -240,13 +257,13 @@ def _covenant(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cash, de
     fac = fin.facility
     if not fac.covenant.any():
         return
-    O = len(ins.operator.ids)
-    pooled = np.zeros((O, fac.F))
+    n_op = len(ins.operator.ids)
+    pooled = np.zeros((n_op, fac.F))
     pooled[fac.operator[~fac.backed], np.flatnonzero(~fac.backed)] = 1.0  # operator -> its unbacked facilities
     free = (cash.rent * P(~fin.pledged, "tenant")).sum("tenant")
-    free_rent = regroup(free, "site", "operator", ins.site.operator, O)
+    free_rent = regroup(free, "site", "operator", ins.site.operator, n_op)
     cfads = _backed_rent(fin, cash) + (free_rent * P(pooled, "operator facility")).sum("operator")
-    unbacked = regroup(debt_service * P(~fac.backed, "facility"), "facility", "operator", fac.operator, O)
+    unbacked = regroup(debt_service * P(~fac.backed, "facility"), "facility", "operator", fac.operator, n_op)
     tested = debt_service * P(fac.backed, "facility") + (unbacked * P(pooled, "operator facility")).sum("operator")
     m.constrain("dscr", cfads - tested * P(fac.dscr, "facility"), ">=", 0.0, where=P(fac.covenant, "facility period"))
 

@@ -71,7 +71,7 @@ FUNDING = (
         "USD",
         "facility period",
         "funding",
-        "definition",
+        "debt_balance",
     ),
     _f("debt_size", "facility commitment", "USD", "facility", "funding", "debt_size"),
     _f(
