@@ -17,7 +17,8 @@ equity payback: the first period from which the cumulative sum_o E, discounted a
 equity, is back at >= 0 after being negative. Peak funding need: the most the cumulative
 OCF - CAPEX of the portfolio (summed over operators) falls below 0. Minimum DSCR: the least
 CFADS_f,t / DS*_f,t over the periods after a facility's draw window and before its maturity
-with debt service (CFADS and DS* as the covenant, :func:`coverage`).
+with debt service, of the facilities with a DSCR covenant (CFADS and DS* as the covenant,
+:func:`coverage`; a convertible without one is left out).
 """
 
 from __future__ import annotations
@@ -212,9 +213,10 @@ def peak_funding_usd(ins: Inputs, d: Decisions, flows: Flows | None = None) -> f
 
 
 def min_dscr(ins: Inputs, book: Ledger) -> float | None:
-    """The least CFADS / DS* over the periods with debt service of the facilities' lives (None: none)."""
+    """The least CFADS / DS* over the periods with debt service of the lives of the facilities with a
+    DSCR covenant (None: none)."""
     cfads, tested = coverage(ins, book)
-    live = debt_life(book.fin) & (tested > 1.0)
+    live = debt_life(book.fin) & (tested > 1.0) & (book.fin.facility.dscr > 0)[:, None]
     return float((cfads[live] / tested[live]).min()) if live.any() else None
 
 
