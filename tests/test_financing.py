@@ -185,7 +185,9 @@ def test_tightening_equity_makes_the_plan_later_or_smaller() -> None:
     window = {"start_earliest": "2028-01-01", "start_latest": "2030-01-01"}
 
     def signed(equity: dict[str, Any]) -> tuple[float, int | None]:
-        data = one_lease({"equity": [{"operator": "synthetic", **equity}]}, committed=False, rate_usd_per_kw_month=400.0)
+        data = one_lease(
+            {"equity": [{"operator": "synthetic", **equity}]}, committed=False, rate_usd_per_kw_month=400.0
+        )
         data["tenants"][0].update(window)
         p = solve(data)
         assert p.violations == []
@@ -200,23 +202,30 @@ def test_funding_round_trips_through_plan_json(golden: Plan) -> None:
     back = Plan.from_json(golden.to_json(), golden.inputs)
     assert back.decisions.funding is not None and golden.decisions.funding is not None
     for f in dataclasses.fields(back.decisions.funding):
-        np.testing.assert_array_equal(getattr(back.decisions.funding, f.name), getattr(golden.decisions.funding, f.name))
+        np.testing.assert_array_equal(
+            getattr(back.decisions.funding, f.name), getattr(golden.decisions.funding, f.name)
+        )
     data = golden.to_dict()
     for key in ("equity_irr_per_year", "peak_funding_usd", "min_dscr", "debt_peak_usd", "equity_npv_usd"):
         assert data["kpis"][key] == back.kpis()[key]
     assert len(data["funding"]) == golden.inputs.T
 
 
-@pytest.mark.parametrize(
-    ("field", "index", "delta", "name"),
-    [
-        ("draw_usd", (0, 0), 1e6, "funding_balance"),
-        ("equity_usd", (0, 1), -1e6, "funding_balance"),
-        ("repay_usd", (0, 3), 1e6, "amortisation"),
-        ("debt_usd", (0, 5), 1e6, "debt_maturity"),
-        ("draw_usd", (0, 3), 1e6, "domain"),
-    ],
-)
+MUTATIONS = [
+    ("draw_usd", (0, 0), 1e6, "funding_balance"),
+    ("equity_usd", (0, 1), -1e6, "funding_balance"),
+    ("repay_usd", (0, 3), 1e6, "amortisation"),
+    ("debt_usd", (0, 5), 1e6, "debt_maturity"),
+    ("debt_usd", (0, 2), 1e6, "debt_balance"),
+    ("draw_usd", (0, 3), 1e6, "domain"),
+]
+LIMITS = [({"size_usd": 1e8}, "debt_size"), ({"loan_to_cost": 0.5}, "debt_ltc"),
+          ({"loan_to_contracted_value": 0.3}, "debt_ltcv")]  # fmt: skip
+FUNDING_PLANTED = {m[-1] for m in MUTATIONS} | {name for _, name in LIMITS} | {"dscr", "equity_available"}
+"""Every validator name these tests plant a fault for (tests/test_validate.py counts them)."""
+
+
+@pytest.mark.parametrize(("field", "index", "delta", "name"), MUTATIONS)
 def test_the_validator_catches_broken_funding(golden: Plan, field: str, index: tuple, delta: float, name: str) -> None:
     """Mutation: one funding value moved by 1 M USD breaks the family it belongs to."""
     assert golden.decisions.funding is not None
@@ -224,6 +233,15 @@ def test_the_validator_catches_broken_funding(golden: Plan, field: str, index: t
     getattr(broken, field)[index] += delta
     found = validate(golden.inputs, dataclasses.replace(golden.decisions, funding=broken))
     assert name in {v.check for v in found}, found
+
+
+@pytest.mark.parametrize(("limit", "name"), LIMITS)
+def test_the_validator_catches_a_tighter_limit(golden: Plan, limit: dict[str, Any], name: str) -> None:
+    """The golden plan's funding against a smaller commitment (1e8 < 153.8 M), loan-to-cost 0.5 (it
+    borrowed 100% of the 2026 capex) or loan-to-contracted-value 0.3 (its 2027 debt is 63% of the rent
+    still to come, 4 x 60 M discounted at 5%)."""
+    data = one_lease({"facilities": [loan(**limit)]})
+    assert name in {v.check for v in validate(prepare(portfolio_from_dict(data, ROOT)), golden.decisions)}
 
 
 def test_the_validator_catches_a_dscr_breach_and_too_much_equity(golden: Plan) -> None:

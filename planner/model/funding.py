@@ -156,14 +156,7 @@ def define_funding(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cas
     capitalised = interest * P(fac.capitalise, fp)
     debt_service = interest * P(~fac.capitalise, fp) + repay
     m.constrain("debt_balance", debt - opening - capitalised - draw + repay, "==", 0.0)
-    finite = np.isfinite(fac.size_usd)
-    m.constrain(
-        "debt_size",
-        (draw + capitalised).sum("period"),
-        "<=",
-        P(np.where(finite, fac.size_usd - fac.outstanding_usd, 0.0), "facility"),
-        where=P(finite, "facility"),
-    )
+    _size(m, fin, draw, capitalised)
     _loan_to_cost(m, fin, cash, draw, capitalised)
     _loan_to_value(m, ins, fin, cash, debt)
     _amortisation(m, fin, debt, repay, T)
@@ -202,6 +195,19 @@ def define_funding(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cas
         value,
         fin.objective,
         columns,
+    )
+
+
+def _size(m: ModelBuilder, fin: FinancingInputs, draw: LinExpr, capitalised: LinExpr) -> None:
+    """debt_size: outstanding + draws + capitalised interest within the commitment (where there is one)."""
+    fac = fin.facility
+    finite = np.isfinite(fac.size_usd)
+    m.constrain(
+        "debt_size",
+        (draw + capitalised).sum("period"),
+        "<=",
+        P(np.where(finite, fac.size_usd - fac.outstanding_usd, 0.0), "facility"),
+        where=P(finite, "facility"),
     )
 
 
