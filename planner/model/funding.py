@@ -36,6 +36,7 @@ with VALUE_AFTER the flows' values after the horizon (terminal or residual value
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -122,6 +123,13 @@ UNIT_USD = 1e6
 HiGHS's presolve return a wrong 'optimal' on TeraWulf with a project facility)."""
 
 
+def _constrain(m: ModelBuilder, family: str, expr: LinExpr, sense: str, rhs: Any, where: Param | None = None) -> None:
+    """A funding family's rows in M USD (its USD terms divided by UNIT_USD): rows of USD-sized
+    terms (cash flows of 1e9) over M USD columns made HiGHS prove a feasible MILP infeasible."""
+    scaled = Param(rhs.values / UNIT_USD, rhs.dims) if isinstance(rhs, Param) else float(rhs) / UNIT_USD
+    m.constrain(family, expr * (1.0 / UNIT_USD), sense, scaled, where=where)
+
+
 def _usd(m: ModelBuilder, name: str, dims: str, where: Param | None = None) -> tuple[Var, LinExpr]:
     """A family of funding variables (in M USD) and its value in USD."""
     v = m.var(name, dims, where=where)
@@ -155,17 +163,18 @@ def define_funding(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cas
     interest = opening * P(fac.rate, fp)
     capitalised = interest * P(fac.capitalise, fp)
     debt_service = interest * P(~fac.capitalise, fp) + repay
-    m.constrain("debt_balance", debt - opening - capitalised - draw + repay, "==", 0.0)
+    _constrain(m, "debt_balance", debt - opening - capitalised - draw + repay, "==", 0.0)
     _size(m, fin, draw, capitalised)
     _loan_to_cost(m, fin, cash, draw, capitalised)
     _loan_to_value(m, ins, fin, cash, debt)
     _amortisation(m, fin, debt, repay, T)
-    m.constrain("debt_maturity", debt, "<=", 0.0, where=P(fac.matured, fp))
+    _constrain(m, "debt_maturity", debt, "<=", 0.0, where=P(fac.matured, fp))
     _covenant(m, ins, fin, cash, debt_service)
     equity_v, equity = _usd(m, "equity", "operator period")
     dist_v, distribution = _usd(m, "distribution", "operator period")
     cash_v, kept = _usd(m, "cash", "operator period")
-    m.constrain(
+    _constrain(
+        m,
         "equity_available",
         cumulative(equity),
         "<=",
@@ -179,7 +188,7 @@ def define_funding(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cas
         + equity
         + kept.shift("period", 1)
     )
-    m.constrain("funding_balance", sources - cash.capex - distribution - kept, "==", 0.0)
+    _constrain(m, "funding_balance", sources - cash.capex - distribution - kept, "==", 0.0)
     value = _equity_npv(ins, fin, cash, equity, distribution, kept, debt)
     columns = np.arange(first, m.num_cols)
     return Funding(
@@ -202,7 +211,8 @@ def _size(m: ModelBuilder, fin: FinancingInputs, draw: LinExpr, capitalised: Lin
     """debt_size: outstanding + draws + capitalised interest within the commitment (where there is one)."""
     fac = fin.facility
     finite = np.isfinite(fac.size_usd)
-    m.constrain(
+    _constrain(
+        m,
         "debt_size",
         (draw + capitalised).sum("period"),
         "<=",
@@ -221,7 +231,7 @@ def _loan_to_cost(m: ModelBuilder, fin: FinancingInputs, cash: Cash, draw: LinEx
     _, headroom = _usd(m, "ltc_headroom", fp, P(open_, fp))
     cost = (cash.capex_site * P(fac.cost_sites, "facility site")).sum("site") + capitalised
     change = headroom - headroom.shift("period", 1) - cost * P(fac.ltc, "facility") + draw + capitalised
-    m.constrain("debt_ltc", change, "==", 0.0, where=P(open_, fp))
+    _constrain(m, "debt_ltc", change, "==", 0.0, where=P(open_, fp))
 
 
 def _backed_rent(fin: FinancingInputs, cash: Cash) -> LinExpr:
@@ -238,8 +248,8 @@ def _loan_to_value(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cas
     _, value = _usd(m, "contracted_value", fp, P(has, fp))
     ahead = np.concatenate([fac.rate[:, 1:], np.zeros((fac.F, 1))], axis=1)
     later = (value.shift("period", -1) + _backed_rent(fin, cash).shift("period", -1)) * P(1.0 / (1.0 + ahead), fp)
-    m.constrain("contracted_value", value - later, "==", 0.0, where=P(has, fp))
-    m.constrain("debt_ltcv", debt - value * P(fac.ltcv, "facility"), "<=", 0.0, where=P(has & fac.draws, fp))
+    _constrain(m, "contracted_value", value - later, "==", 0.0, where=P(has, fp))
+    _constrain(m, "debt_ltcv", debt - value * P(fac.ltcv, "facility"), "<=", 0.0, where=P(has & fac.draws, fp))
 
 
 def _amortisation(m: ModelBuilder, fin: FinancingInputs, debt: LinExpr, repay: LinExpr, T: int) -> None:
@@ -250,12 +260,12 @@ def _amortisation(m: ModelBuilder, fin: FinancingInputs, debt: LinExpr, repay: L
     base[np.flatnonzero(inside), fac.base_period[inside]] = 1.0
     start = debt.where(P(base, fp)).sum("period") + P(fac.outstanding_usd * (fac.base_period < 0), "facility")
     due = fac.repays & fac.scheduled[:, None]
-    m.constrain("amortisation", repay - start * P(fac.schedule, fp), "==", 0.0, where=P(due, fp))
+    _constrain(m, "amortisation", repay - start * P(fac.schedule, fp), "==", 0.0, where=P(due, fp))
     before = np.zeros((fac.F, T), dtype=bool)
     t = fac.maturity_period - 1
     sculpted = ~fac.scheduled & (t >= np.maximum(fac.base_period + 1, 0)) & (t < T)
     before[np.flatnonzero(sculpted), t[sculpted]] = True
-    m.constrain("amortisation", debt - start * P(fac.balloon, "facility"), "<=", 0.0, where=P(before, fp))
+    _constrain(m, "amortisation", debt - start * P(fac.balloon, "facility"), "<=", 0.0, where=P(before, fp))
 
 
 def _covenant(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cash, debt_service: LinExpr) -> None:
@@ -271,7 +281,7 @@ def _covenant(m: ModelBuilder, ins: Inputs, fin: FinancingInputs, cash: Cash, de
     cfads = _backed_rent(fin, cash) + (free_rent * P(pooled, "operator facility")).sum("operator")
     unbacked = regroup(debt_service * P(~fac.backed, "facility"), "facility", "operator", fac.operator, n_op)
     tested = debt_service * P(fac.backed, "facility") + (unbacked * P(pooled, "operator facility")).sum("operator")
-    m.constrain("dscr", cfads - tested * P(fac.dscr, "facility"), ">=", 0.0, where=P(fac.covenant, "facility period"))
+    _constrain(m, "dscr", cfads - tested * P(fac.dscr, "facility"), ">=", 0.0, where=P(fac.covenant, "facility period"))
 
 
 def _equity_npv(

@@ -58,12 +58,12 @@ FUNDING = (
     _f(
         "funding_balance",
         "funding of the operator's capex and debt service (sources = uses)",
-        "USD",
+        "M USD",
         "operator period",
         "funding",
         "funding_balance",
-        MONEY,
-        1e6,
+        MONEY * 1e6,
+        1.0,
     ),
     _f(
         "debt_balance",
@@ -124,7 +124,8 @@ FUNDING = (
         "equity_available",
     ),
 )
-"""Funding families, built only for portfolios with financing (planner.model.funding)."""
+"""Funding families, built only for portfolios with financing (planner.model.funding); their rows are
+in M USD (funding_balance's slack too: 1e-7 per USD as the other money slacks)."""
 
 FAMILIES: dict[str, Family] = {
     f.name: f
