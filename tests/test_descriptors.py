@@ -93,6 +93,21 @@ def examples() -> dict[type[BaseModel], dict[str, Any]]:
             "rack_type": "gb300-nvl72",
         },
         D.Operator: {"id": "IREN", "cloud_max_it_mw": 280},
+        D.Financing: {
+            "facilities": [
+                {
+                    "id": "loan",
+                    "kind": "project",
+                    "operator": "o",
+                    "size_usd": 1e8,
+                    "draw_end": "2027-01-01",
+                    "maturity": "2031-01-01",
+                    "backing_tenants": ["acme"],
+                }
+            ],
+            "equity": [{"operator": "o", "usd_per_year": 1e8}],
+            "credit_support": {"spread_reduction_bp": 250},
+        },  # fmt: skip
     }
 
 

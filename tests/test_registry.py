@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def every_family_portfolio() -> dict:
     """Two sites, a tenant over both with a minimum block and renewals running past the horizon, a
-    market, an operator's cloud market, a contract whose take-or-pay surplus is resold, a budget and
-    a concentration cap."""
+    market, an operator's cloud market, a contract whose take-or-pay surplus is resold, a budget, a
+    concentration cap and financing."""
     sites = [
         site_dict(
             "a",
@@ -70,6 +70,16 @@ def every_family_portfolio() -> dict:
         scenario={"cloud_max_it_mw": 20.0},
     )
     data["operators"] = [{"id": "synthetic", "cloud_max_it_mw": 10.0}]
+    data["financing"] = {  # every funding family: project debt with LTC, LTCV, DSCR; sculpted secured debt
+        "facilities": [
+            {"id": "p", "kind": "project", "operator": "synthetic", "size_usd": 5e8, "loan_to_cost": 0.8,
+             "loan_to_contracted_value": 0.8, "draw_end": "2027-01-01", "maturity": "2029-06-01",
+             "backing_tenants": ["t"]},
+            {"id": "s", "kind": "secured", "operator": "synthetic", "size_usd": 1e8, "draw_end": "2027-01-01",
+             "maturity": "2029-06-01", "amortisation": "sculpted"},
+        ],
+        "equity": [{"operator": "synthetic", "usd_per_year": 1e9}],
+    }  # fmt: skip
     data["markets"] = [
         {
             "id": "m",

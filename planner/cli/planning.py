@@ -117,22 +117,28 @@ def _previous_plan(folder: Path, pf: Portfolio):
 
 
 def _summary(result) -> None:
-    k = result.kpis()
+    """What the terminal shows of a plan: headline figures, the end state per site, the tenants."""
+    _headline(result, result.kpis())
+    _end_state(result)
+    _tenants(result)
+
+
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "-" if x is None else f"{x:.{digits}%}"
+
+
+def _headline(result, k: dict) -> None:
+    """Status, NPV with bound and gap, what lies after the horizon, NPV by risk class, BAU, funding."""
     status = result.status
     colour = "green" if status == "optimal" else "yellow"
     out.print(
         f"[bold]{result.inputs.portfolio.name}[/bold]: status [{colour}]{status}[/{colour}] "
         f"(solver {result.solve['solver']}, {result.solve['solve_seconds']:.1f} s)"
     )
-    gap = result.gap
+    out.print(f"NPV {money(k['npv_usd'])}   bound {money(result.solve.get('bound'))}   gap {_pct(result.gap, 3)}")
     out.print(
-        f"NPV {money(k['npv_usd'])}   bound {money(result.solve.get('bound'))}   "
-        f"gap {'-' if gap is None else f'{gap:.3%}'}"
-    )
-    share = k.get("terminal_value_share")
-    out.print(
-        f"of which after the horizon {money(k.get('terminal_value_usd'))}"
-        f" ({'-' if share is None else f'{share:.1%}'}); within it {money(k.get('npv_without_terminal_usd'))}"
+        f"of which after the horizon {money(k.get('terminal_value_usd'))} ({_pct(k.get('terminal_value_share'))}); "
+        f"within it {money(k.get('npv_without_terminal_usd'))}"
     )
     by_class = k.get("npv_by_class_usd") or {}
     out.print(
@@ -140,11 +146,21 @@ def _summary(result) -> None:
         + ", ".join(f"{CLASS_LABELS.get(cls, cls)} {money(v)}" for cls, v in by_class.items() if v),
         highlight=False,
     )
-    irr = "-" if k["irr_per_year"] is None else f"{k['irr_per_year']:.1%}"
     out.print(
         f"business as usual {money(k['bau_npv_usd'])}   uplift {money(k['npv_uplift_usd'])}   "
-        f"IRR {irr}   HPC share of power {k['hpc_share_of_power']:.0%}"
+        f"IRR {_pct(k['irr_per_year'])}   HPC share of power {_pct(k['hpc_share_of_power'], 0)}"
     )
+    if k.get("peak_funding_usd") is not None:
+        dscr = k.get("min_dscr")
+        out.print(
+            f"funding: peak need {money(k['peak_funding_usd'])}   debt peak {money(k.get('debt_peak_usd'))}   "
+            f"min DSCR {'-' if dscr is None else f'{dscr:.2f}x'}   equity NPV {money(k.get('equity_npv_usd'))}   "
+            f"equity IRR {_pct(k.get('equity_irr_per_year'))}"
+        )
+
+
+def _end_state(result) -> None:
+    """One row per site at the end of the horizon."""
     sp = result.frames()["site_period"]
     end = sp[sp["period"] == result.inputs.time.labels[-1]]
     table = Table(title=f"end of horizon ({result.inputs.time.labels[-1]})")
@@ -162,6 +178,10 @@ def _summary(result) -> None:
             f"{row['gross_mw']:.0f}/{row['contracted_mw']:.0f}",
         )
     out.print(table)
+
+
+def _tenants(result) -> None:
+    """The offers signed (site, IT MW, start) and those declined."""
     tenants = result.frames()["tenants"]
     signed = tenants[tenants["signed"]] if len(tenants) else tenants
     if len(signed):

@@ -34,6 +34,7 @@ from planner.describe.fields import (
     check_unique,
 )
 from planner.describe.finance import Finance, Operator
+from planner.describe.financing import Financing
 
 __all__ = [
     "AsicModel", "Building", "Catalog", "Cooling", "CoolingUnit", "Counterparty", "Finance", "HallModule", "Hashprice",
@@ -325,6 +326,7 @@ class PortfolioSpec(Strict):
     tenants: list[TenantOffer] = []
     counterparties: list[Counterparty] = []
     markets: list[Market] = Field(default=[], description="market re-lease demand for built capacity")
+    financing: Financing | None = Field(default=None, description="debt and equity per operator (default: none)")
 
     @field_validator("operators", "counterparties", "markets")
     @classmethod

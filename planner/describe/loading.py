@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 from planner.describe.checks import check_dates, check_portfolio_parts, check_references
 from planner.describe.descriptors import Catalog, PortfolioSpec, Site
 from planner.describe.errors import InputError, Problem, short
+from planner.describe.financing_checks import check_financing
 from planner.describe.geometry import (
     MAX_LOCATION_OFFSET_KM,
     GeometryError,
@@ -190,6 +191,7 @@ def _build(data: Any, label: str, path: Path | None, base: Path, problems: list[
         check_references(spec, catalog, sites, site_files, label, problems, failed)
         check_portfolio_parts(spec, catalog, sites, site_files, label, problems)
     check_dates(spec, sites, site_files, label, problems)
+    check_financing(spec, sites, label, problems)
     land: dict[str, LandGeometry] = {}
     for site in sites:
         geom = _load_land(site, site_files[site.id], folders[site.id], base, problems)

@@ -49,7 +49,7 @@ def diagnose(portfolio: Portfolio, solver: str = "highs", time_limit: float | No
     groups = _slack_groups(model, result.x)
     leases = model.leases.lease.value(result.x) + model.leases.renewal.value(result.x)
     shortfalls = []
-    for (family, site, tenant), items in groups.items():
+    for (family, site, tenant, operator), items in groups.items():
         items.sort()
         t_short = sorted({t for t, _ in items if t >= 0})
         info = FAMILIES[family]
@@ -61,19 +61,26 @@ def diagnose(portfolio: Portfolio, solver: str = "highs", time_limit: float | No
             [ins.time.labels[t] for t in t_short],
             max(v for _, v in items),
             info.unit,
+            operator=operator,
         )
         sf.tenants = tenants_needing(ins, sf, t_short, leases)
         sf.hints = hints(ins, sf, t_short)
         shortfalls.append(sf)
     shortfalls.sort(
-        key=lambda s: (-(FAMILIES[s.family].penalty or 0.0) * s.max_amount, s.family, s.site or "", s.tenant or "")
+        key=lambda s: (
+            -(FAMILIES[s.family].penalty or 0.0) * s.max_amount,
+            s.family,
+            s.site or "",
+            s.tenant or "",
+            s.operator or "",
+        )
     )
     return Diagnosis(portfolio.name, shortfalls, result.status.value)
 
 
 def _slack_groups(model: Model, x: np.ndarray) -> dict[tuple, list[tuple[int, float]]]:
-    """(family, site, tenant) -> [(period index or -1, slack in the row's units)] of the non-zero,
-    penalised slacks."""
+    """(family, site, tenant, operator) -> [(period index or -1, slack in the row's units)] of the
+    non-zero, penalised slacks."""
     ins = model.inputs
     b = model.builder
     groups: dict[tuple, list[tuple[int, float]]] = {}
@@ -90,7 +97,10 @@ def _slack_groups(model: Model, x: np.ndarray) -> dict[tuple, list[tuple[int, fl
                 if "tenant" in where
                 else (ins.counterparty.ids[where["counterparty"]] if "counterparty" in where else None)
             )
-            groups.setdefault((block.family, site, tenant), []).append((where.get("period", -1), float(amount)))
+            operator = ins.operator.ids[where["operator"]] if "operator" in where else None
+            groups.setdefault((block.family, site, tenant, operator), []).append(
+                (where.get("period", -1), float(amount))
+            )
     return groups
 
 

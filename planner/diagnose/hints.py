@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from planner.diagnose.funding_hints import funding_hints
 from planner.diagnose.shortfalls import Shortfall, names
 from planner.inputs import Inputs
 from planner.inputs.power import contracted_mw
@@ -31,6 +32,8 @@ def tenants_needing(ins: Inputs, sf: Shortfall, periods: list[int], leases: np.n
     else:
         window[periods] = True
     at = np.ones(ins.S, dtype=bool) if sf.site is None else np.array(ins.site.ids) == sf.site
+    if sf.operator is not None:  # funding: the operator's sites
+        at = ins.site.operator == ins.operator.ids.index(sf.operator)
     served = np.asarray((leases[:, at][:, :, window] > SLACK_TOL).any(axis=(1, 2)))
     return [tid for k, tid in enumerate(ins.tenant.ids) if ins.tenant.committed[k] and served[k]]
 
@@ -119,6 +122,8 @@ def hints(ins: Inputs, sf: Shortfall, periods: list[int]) -> list[str]:
         out.append("needed by committed tenants: " + "; ".join(described))
     if sf.site is not None:
         out += _site_hints(ins, sf, ins.site.ids.index(sf.site), min(periods) if periods else 0)
+    if sf.operator is not None:
+        out += funding_hints(ins, sf, periods)
     if sf.family == "budget" and ins.op.budget_usd_per_period is not None:
         out.append(f"capex budget {ins.op.budget_usd_per_period:,.0f} USD per period")
     if sf.tenant is not None and sf.family == "delivery":

@@ -21,12 +21,17 @@ class Shortfall:
     hints: list[str] = field(default_factory=list)
     tenants: list[str] = field(default_factory=list)
     """committed tenants that need what is short (served there and then in the elastic plan)."""
+    operator: str | None = None
+    """the operator whose funding is short (funding families)."""
 
     def text(self) -> str:
         """One line, and the hints indented below it."""
-        where = " ".join(
-            x for x in (f"tenant {self.tenant}" if self.tenant else None, f"at {self.site}" if self.site else None) if x
+        parts = (
+            f"operator {self.operator}" if self.operator else None,
+            f"tenant {self.tenant}" if self.tenant else None,
+            f"at {self.site}" if self.site else None,
         )
+        where = " ".join(x for x in parts if x)
         place = ", ".join(x for x in (where, span(self.periods)) if x)
         line = f"- {self.resource}{' ' + place if place else ''}: short by up to {self.max_amount:,.1f} {self.unit}"
         return "\n".join([line, *[f"    {h}" for h in self.hints]])

@@ -15,12 +15,14 @@ import time
 from dataclasses import dataclass
 
 from planner.inputs import Inputs
+from planner.inputs.financing import prepare_financing
 from planner.model.algebra import LinExpr
 from planner.model.builder import ModelBuilder
 from planner.model.cloud import Cloud, define_cloud
 from planner.model.cooling import Cooling, define_cooling
 from planner.model.exit_value import define_exit_value
-from planner.model.finance import Flows, collect_flows, define_budget, define_concentration, npv
+from planner.model.finance import Flows, collect_flows, define_budget, define_concentration
+from planner.model.funding import Funding, cash_of, define_funding, has_financing, objective
 from planner.model.halls import Halls, define_hall_it, define_halls
 from planner.model.land import define_land
 from planner.model.markets import MarketLeases, define_markets
@@ -51,6 +53,7 @@ class Model:
     cooling: Cooling
     flows: Flows
     build_seconds: float
+    funding: Funding | None = None
 
     @property
     def bau(self) -> bool:
@@ -111,7 +114,9 @@ def build_model(
     flows = collect_flows(
         mining.flows, halls.flows, cloud.flows, leases.flows, markets.flows, power.flows, cooling.flows, exit_flows
     )
-    problem = m.problem(npv(ins, flows))
+    fin = prepare_financing(ins) if has_financing(ins, mode) else None
+    funding = None if fin is None else define_funding(m, ins, fin, cash_of(ins, flows, leases.revenue))
+    problem = m.problem(objective(ins, flows, funding))
     seconds = time.perf_counter() - start
     logger.info(
         "built %s model: %d variables, %d constraints, %d nonzeros in %.2f s",
@@ -121,7 +126,7 @@ def build_model(
         problem.num_nonzeros,
         seconds,
     )
-    return Model(ins, mode, m, problem, mining, halls, cloud, leases, markets, power, cooling, flows, seconds)
+    return Model(ins, mode, m, problem, mining, halls, cloud, leases, markets, power, cooling, flows, seconds, funding)
 
 
 def _path_capex(leases: Leases, markets: MarketLeases) -> LinExpr:

@@ -28,6 +28,7 @@ import numpy as np
 DIM_ORDER = (
     "scenario",
     "operator",
+    "facility",
     "counterparty",
     "market",
     "tenant",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 
-from planner.report import plots
+from planner.report import funding_plot, plots
 from planner.report.html import render_report
 from planner.report.xlsx import write_xlsx
 from planner.results.outcome import Plan
@@ -79,6 +79,10 @@ def write_plan(plan: Plan, out_dir: Path) -> Path:
         ):
             fig = make(plan)
             fig.savefig(tmp / f"{name}.png", dpi=110)
+            plt.close(fig)
+        if "funding" in frames:
+            fig = funding_plot.waterfall(plan)
+            fig.savefig(tmp / "funding.png", dpi=110)
             plt.close(fig)
 
     path = write_atomically(out_dir, write)

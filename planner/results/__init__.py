@@ -6,6 +6,7 @@ the decisions and inputs alone; :mod:`~planner.results.validator` re-checks ever
 :class:`~planner.results.outcome.Plan` holds them together.
 """
 
+from planner.results import funding_checks as _funding_checks  # noqa: F401 (registers the funding checks)
 from planner.results.decisions import Decisions, extract, whole_racks
 from planner.results.outcome import Plan
 from planner.results.validator import Violation, validate

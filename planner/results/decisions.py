@@ -13,6 +13,7 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.model import Model
+from planner.results.funding_decisions import FundingDecisions, extract_funding
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Decisions:
     tenant_renewals: list[int] = field(default_factory=list)  # [K] renewal options taken (none listed: 0)
     cloud_in_use: np.ndarray | None = None  # [S,R,T] self-operated MW in use (None: every rack owned)
     market_new: np.ndarray | None = None  # [M,S,T] market leases signed, MW (None: none)
+    funding: FundingDecisions | None = None  # draws, debt, equity... (None: no financing)
 
     def path(self, ins: Inputs, k: int) -> tuple[int, int] | None:
         """(j, r) of tenant k's path on the grid of planner.inputs.paths; None when unsigned, or
@@ -127,6 +129,7 @@ class Decisions:
             "tenant_renewals": list(self.tenant_renewals),
             "cloud_in_use": None if self.cloud_in_use is None else self.cloud_in_use.tolist(),
             "market_new": None if self.market_new is None else self.market_new.tolist(),
+            "funding": None if self.funding is None else self.funding.to_dict(),
         }
 
     @classmethod
@@ -150,6 +153,7 @@ class Decisions:
             market_new=None
             if d.get("market_new") is None
             else np.array(d["market_new"], dtype=float).reshape(-1, S, T),
+            funding=None if d.get("funding") is None else FundingDecisions.from_dict(d["funding"]),
         )
 
 
@@ -184,6 +188,7 @@ def extract(model: Model, x: np.ndarray) -> Decisions:
         tenant_renewals=renewals,
         cloud_in_use=_clip(model.cloud.in_use.value(x)) * ins.rack.mw[None, :, None],
         market_new=_clip(model.markets.new.value(x)),
+        funding=extract_funding(model, x),
     )
 
 

@@ -20,6 +20,7 @@ from planner.inputs import Inputs
 from planner.model.finance import STREAMS
 from planner.results.cashflows import Flows, flows_by_class, npv_of
 from planner.results.decisions import Decisions
+from planner.results.funding import funding_kpis, ledger, objective_usd, waterfall
 from planner.results.kpis import kpis
 from planner.results.tables import cash_flow_table, procurement, site_period, tenants
 
@@ -54,6 +55,11 @@ class Plan:
         return npv_of(self.inputs, self.flows_by_class)
 
     @property
+    def objective_usd(self) -> float:
+        """What the plan maximised, recomputed: its NPV, or its equity NPV under ``objective: equity_npv``."""
+        return objective_usd(self.inputs, self.decisions, self.flows_by_class)
+
+    @property
     def status(self) -> str:
         """Solve status (optimal, feasible, ...), for the plan written."""
         return str(self.solve["status"])
@@ -64,21 +70,31 @@ class Plan:
         bound = self.solve.get("bound")
         if bound is None:
             return None
-        return max(0.0, bound - self.npv_usd) / max(1e-9, abs(self.npv_usd))
+        value = self.objective_usd
+        return max(0.0, bound - value) / max(1e-9, abs(value))
 
     def kpis(self) -> dict[str, Any]:
-        """NPV, IRR, payback, HPC shares, concentration, end state, capex (planner.results.kpis)."""
-        return kpis(self.inputs, self.decisions, self.flows_by_class, self.bau_npv_usd)
+        """NPV, IRR, payback, HPC shares, concentration, end state, capex (planner.results.kpis), and
+        the funding figures (planner.results.funding)."""
+        return {
+            **kpis(self.inputs, self.decisions, self.flows_by_class, self.bau_npv_usd),
+            **funding_kpis(self.inputs, self.decisions, self.flows_by_class),
+        }
 
     def frames(self) -> dict[str, pd.DataFrame]:
-        """site_period, tenants, cash_flows, procurement."""
+        """site_period, tenants, cash_flows, procurement, and funding (the cash waterfall per operator
+        and period) for a financed plan."""
         ins, d = self.inputs, self.decisions
-        return {
+        out = {
             "site_period": site_period(ins, d),
             "tenants": tenants(ins, d),
             "cash_flows": cash_flow_table(ins, self.cash_flows),
             "procurement": self.procurement(),
         }
+        book = ledger(ins, d, self.flows_by_class)
+        if book is not None:
+            out["funding"] = waterfall(ins, book)
+        return out
 
     def procurement(self) -> pd.DataFrame:
         """What to order in which period."""
@@ -94,7 +110,7 @@ class Plan:
                 "portfolio": self.inputs.portfolio.name,
                 "portfolio_file": None if self.inputs.portfolio.path is None else str(self.inputs.portfolio.path),
                 "status": self.status,
-                "objective_usd": self.npv_usd,
+                "objective_usd": self.objective_usd,
                 "bound_usd": self.solve.get("bound"),
                 "gap": self.gap,
                 "first_solve_objective_usd": self.solve.get("first_solve_objective"),
@@ -109,6 +125,7 @@ class Plan:
                 "sites": end.drop(columns=["period"]).to_dict(orient="records"),
                 "tenants": frames["tenants"].to_dict(orient="records"),
                 "cash_flows": frames["cash_flows"].to_dict(orient="list"),
+                **({"funding": frames["funding"].to_dict(orient="records")} if "funding" in frames else {}),
                 "decisions": self.decisions.to_dict(),
             }
         )

@@ -21,9 +21,11 @@ from planner.model import Model, build_model
 from planner.model.algebra import P
 from planner.results.cashflows import flows_by_class, npv, npv_of
 from planner.results.decisions import Decisions, extract, whole_racks
+from planner.results.funding import objective_usd
 from planner.results.outcome import Plan
 from planner.results.validator import validate
 from planner.solve.decompose import DECOMPOSE_SITES, DecompositionError, decomposable, solve_decomposed
+from planner.solve.funding_step import best_funding
 from planner.solve.run import PlanningError, PlanOptions, no_plan, solve_problem, start_vector
 from planner.solve.whole_racks import whole_rack_step
 from solvers import SolveResult, SolveStatus
@@ -66,7 +68,8 @@ def plan(
     result, decomposed = _first_solve(model, opts, deadline, method, warm_start)
     if not result.has_solution or result.x is None:
         raise no_plan(result, ins.portfolio.name)
-    relaxed = extract(model, result.x)
+    x = best_funding(model, result.x, opts, deadline)
+    relaxed = extract(model, x)
     tol_usd = max(1.0, FEASIBILITY_TOL * float(np.abs(model.problem.cost).sum()))
     check_objective(model, result, relaxed, tol_usd)
     decisions = whole_racks(relaxed, ins)
@@ -76,7 +79,7 @@ def plan(
     )
     if not decomposed and fractional > 1e-6:
         _say(progress, "whole racks")
-        decisions = whole_rack_step(model, result.x, decisions, opts, deadline)
+        decisions = whole_rack_step(model, x, decisions, opts, deadline)
     _say(progress, "validate")
     violations = validate(ins, decisions)
     for v in violations:
@@ -104,7 +107,7 @@ def _first_solve(
 
 def _solve_facts(ins: Inputs, d: Decisions, result: SolveResult, gap: float, tol_usd: float) -> dict:
     """Status, objective (of the plan written), bound and gap, honest about the whole-rack step."""
-    plan_npv = npv(ins, d)
+    plan_npv = objective_usd(ins, d)
     bound, status = result.bound, result.status
     if bound is not None and bound < plan_npv - tol_usd:
         logger.warning("solver bound %s is below the NPV %s of a valid plan: bound unknown", bound, plan_npv)
@@ -149,14 +152,19 @@ def business_as_usual(ins: Inputs, opts: PlanOptions) -> float:
 
 
 def check_objective(model: Model, result: SolveResult, d: Decisions, tol_usd: float) -> None:
-    """The solver's objective must equal the NPV recomputed from the decisions (within
+    """The solver's objective must equal the NPV (or equity NPV) recomputed from the decisions (within
     OBJECTIVE_RTOL, or `tol_usd` for the solver's feasibility tolerance); when it does not, say
     which streams disagree."""
     ins = model.inputs
     flows = flows_by_class(ins, d)
-    recomputed = npv_of(ins, flows)
+    recomputed = objective_usd(ins, d, flows)
     if result.objective is None or math.isclose(recomputed, result.objective, rel_tol=OBJECTIVE_RTOL, abs_tol=tol_usd):
         return
+    if not math.isclose(recomputed, npv_of(ins, flows), rel_tol=OBJECTIVE_RTOL, abs_tol=tol_usd):
+        raise AssertionError(
+            f"model objective {result.objective:,.2f} differs from the equity NPV recomputed from the plan "
+            f"{recomputed:,.2f}: the funding model and planner.results.funding disagree"
+        )
     x = result.x if result.x is not None else np.zeros(model.problem.num_cols)
     off = []
     for key in sorted(set(flows) | set(model.flows)):

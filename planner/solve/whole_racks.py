@@ -19,6 +19,7 @@ import numpy as np
 from planner.model import Model, build_model
 from planner.results.cashflows import npv
 from planner.results.decisions import Decisions, extract, whole_racks
+from planner.solve.funding_step import best_funding
 from planner.solve.run import PlanOptions, solve_problem, start_vector
 
 logger = logging.getLogger(__name__)
@@ -51,6 +52,8 @@ def whole_rack_step(
     if not result.has_solution or result.x is None:
         logger.warning("whole-rack step found no plan (%s): keeping purchases rounded down", result.message)
         return floored
-    decisions = whole_racks(extract(step, result.x), ins)
+    decisions = whole_racks(extract(step, best_funding(step, result.x, opts, deadline)), ins)
+    if step.funding is not None:
+        return decisions  # its funding matches its purchases (the relaxed solve's does not match floored ones)
     better = npv(ins, decisions) > npv(ins, floored)
     return decisions if better else floored

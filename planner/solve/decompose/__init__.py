@@ -60,6 +60,8 @@ def decomposable(ins: Inputs) -> str | None:
         return "a portfolio capex budget couples the sites' investments"
     if ins.op.concentration_cap is not None:
         return "a tenant concentration cap couples the sites' revenues"
+    if ins.portfolio.spec.financing is not None:
+        return "financing couples the sites of an operator (funding balance, debt limits)"
     return None
 
 
