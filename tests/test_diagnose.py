@@ -135,7 +135,7 @@ CASES = {
         None,
         "t1",
         YEARS[:1],
-        2 * 10e6 + 21 * 10e3 - 5e6,
+        (2 * 10e6 + 21 * 10e3 - 5e6) / 1e6,  # M USD, the unit of the budget rows
     ),
     # 20 MW committed only at a 5 MW site, while a 100 MW site is not eligible
     "ineligible": (
@@ -226,9 +226,9 @@ def test_upgrade_lead_hint(diagnoses):
     assert hint and "2028Q1" in hint[0] and "24 months" in hint[0]
 
 
-def test_budget_is_in_usd(diagnoses):
+def test_budget_is_in_musd(diagnoses):
     [s] = diagnoses["budget"].shortfalls
-    assert s.unit == "USD"
+    assert s.unit == "M USD"
     assert "5,000,000" in "\n".join(s.hints)
 
 
@@ -245,8 +245,8 @@ def test_concentration_shortfall():
         )
     )
     [s] = d.shortfalls
-    assert (s.family, s.tenant, s.unit) == ("concentration", "t1", "USD")
-    assert s.max_amount == pytest.approx(96e6 - 0.5 * 120e6, rel=1e-6)
+    assert (s.family, s.tenant, s.unit) == ("concentration", "t1", "M USD")
+    assert s.max_amount == pytest.approx(96 - 0.5 * 120, rel=1e-6)
 
 
 def test_hall_lead_shortfall():

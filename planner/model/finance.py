@@ -42,6 +42,12 @@ AFTER_HORIZON = ("residual_value", "terminal_value")
 Flows = dict[tuple[str, str], LinExpr]
 
 
+ROW_USD = 1e6
+"""Budget and concentration rows are written in M USD: rows of USD-sized coefficients (1e7-1e9)
+next to rows of MW left HiGHS with a 'feasible' point breaking the cap by more than its tolerance
+and a bound below the NPV of a valid plan (IREN at a 50% cap)."""
+
+
 def collect_flows(*parts: Flows) -> Flows:
     """(stream, class) -> [site, period] cash flow, summed over the concerns that contribute to it."""
     flows: Flows = {}
@@ -71,7 +77,7 @@ def npv(ins: Inputs, flows: Flows) -> LinExpr:
 def define_budget(m: ModelBuilder, ins: Inputs, spend: LinExpr) -> None:
     """budget: capex paid in each period <= the budget per period (when one is given)."""
     if ins.op.budget_usd_per_period is not None:
-        m.constrain("budget", spend.sum("site"), "<=", ins.op.budget_usd_per_period)
+        m.constrain("budget", spend.sum("site") * (1.0 / ROW_USD), "<=", ins.op.budget_usd_per_period / ROW_USD)
 
 
 def define_concentration(
@@ -84,4 +90,4 @@ def define_concentration(
     per_tenant = tenant_revenue.sum("site", "period")
     per_party = per_tenant.group("tenant", "counterparty", ins.tenant.counterparty, len(ins.counterparty.ids))
     everything = per_tenant.sum() + market_revenue.sum() + cloud_revenue.sum()
-    m.constrain("concentration", per_party - everything * cap, "<=", 0.0)
+    m.constrain("concentration", (per_party - everything * cap) * (1.0 / ROW_USD), "<=", 0.0)

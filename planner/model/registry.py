@@ -313,16 +313,16 @@ FAMILIES: dict[str, Family] = {
             0.0,
         ),
         # finance
-        _f("budget", "capex budget", "USD", "period", "finance", "budget", MONEY, 1e6),
+        _f("budget", "capex budget", "M USD", "period", "finance", "budget", MONEY * 1e6, 1.0),
         _f(
             "concentration",
             "share of HPC revenue per counterparty",
-            "USD",
+            "M USD",
             "counterparty",
             "finance",
             "concentration",
-            MONEY,
-            1e6,
+            MONEY * 1e6,
+            1.0,
         ),
         # market re-lease
         _f(

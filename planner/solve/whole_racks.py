@@ -19,6 +19,7 @@ import numpy as np
 from planner.model import Model, build_model
 from planner.results.cashflows import npv
 from planner.results.decisions import Decisions, extract, whole_racks
+from planner.results.validator import validate
 from planner.solve.funding_step import best_funding
 from planner.solve.run import PlanOptions, solve_problem, start_vector
 
@@ -55,5 +56,7 @@ def whole_rack_step(
     decisions = whole_racks(extract(step, best_funding(step, result.x, opts, deadline)), ins)
     if step.funding is not None:
         return decisions  # its funding matches its purchases (the relaxed solve's does not match floored ones)
+    if validate(ins, floored) and not validate(ins, decisions):
+        return decisions  # rounding down broke a limit (e.g. a concentration cap on less cloud revenue)
     better = npv(ins, decisions) > npv(ins, floored)
     return decisions if better else floored
