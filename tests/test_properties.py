@@ -619,7 +619,8 @@ def fixed_portfolio() -> dict[str, Any]:
 
 def land_case() -> dict[str, Any]:
     """One site whose 95 m setback leaves almost no land (a 10 m square), and a 30 MW offer
-    that needs three hall modules there."""
+    that needs three hall modules there (and pays: terminal value 'book', as in fixed_portfolio(),
+    so that the land binds)."""
     d = fixed_portfolio()
     d["sites"] = [
         fixed_site(
