@@ -1,0 +1,18 @@
+"""Two-stage stochastic planning: decisions before a decision date shared by every scenario,
+recourse per scenario after it; expected NPV, optionally minus lambda x CVaR.
+
+- :mod:`~planner.solve.stochastic.stages`: the decision period and the first-stage columns;
+- :mod:`~planner.solve.stochastic.risk`: the objective and its CVaR term (sign conventions);
+- :mod:`~planner.solve.stochastic.blocks`: scenario blocks and the deterministic equivalent;
+- :mod:`~planner.solve.stochastic.tasks`: one scenario solve, in this process or on Dask;
+- :mod:`~planner.solve.stochastic.hedging`: progressive hedging and its Lagrangian bound;
+- :mod:`~planner.solve.stochastic.evaluate`: wait and see, a first stage evaluated, plans realised;
+- :mod:`~planner.solve.stochastic.result`: the StochasticPlan, VSS and EVPI;
+- :mod:`~planner.solve.stochastic.api`: :func:`plan_stochastic`.
+"""
+
+from planner.solve.stochastic.api import EXTENSIVE_MAX_COLUMNS, METHODS, plan_stochastic
+from planner.solve.stochastic.hedging import HedgingSettings
+from planner.solve.stochastic.result import StochasticPlan, Value
+
+__all__ = ["EXTENSIVE_MAX_COLUMNS", "METHODS", "HedgingSettings", "StochasticPlan", "Value", "plan_stochastic"]

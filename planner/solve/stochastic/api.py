@@ -1,0 +1,313 @@
+"""plan_stochastic: the two-stage plan of a portfolio under a set of scenarios.
+
+Steps: the scenarios (planner.sweep: a scenario-set descriptor or file, or a list) applied to
+the portfolio (planner.sweep.apply_factors), one planning model each (planner.model); the
+first-stage cells before the decision date (planner.solve.stochastic.stages); every scenario
+planned alone (WS, and the start of PH); the recourse problem RP solved as one
+deterministic-equivalent MILP (planner.solve.stochastic.blocks) or by progressive hedging
+(planner.solve.stochastic.hedging) on a Dask client; the expected-value plan's first stage
+evaluated in every scenario (EEV); each scenario's plan recomputed and validated.
+
+The reported bound is the smallest proven one: the deterministic equivalent's MIP bound or
+PH's Lagrangian bound, and the wait-and-see bound sum_s p_s ub_s + lambda T_alpha(ub) (ub_s
+the MIP bound of scenario s alone), which holds because the objective is non-decreasing in
+every NPV_s. Both are of the model with rack purchases continuous, so they also bound the
+plans written, whose purchases are whole racks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planner.describe.errors import InputError, Problem, short
+from planner.describe.loading import Portfolio
+from planner.inputs import prepare
+from planner.model import Model, build_model
+from planner.results.outcome import Plan
+from planner.solve.run import PlanningError
+from planner.solve.stochastic.blocks import Block, extensive_form, scenario_block
+from planner.solve.stochastic.evaluate import Realised, evaluate, model_problem, realise, wait_and_see
+from planner.solve.stochastic.hedging import HedgingSettings, first_values, progressive_hedging
+from planner.solve.stochastic.result import StochasticPlan, Value, first_stage_tables
+from planner.solve.stochastic.risk import Risk
+from planner.solve.stochastic.risk import objective as objective_of
+from planner.solve.stochastic.stages import decision_period, first_stage_columns
+from planner.solve.stochastic.tasks import DaskRunner, LocalRunner, Outcome, Runner, TaskOptions, solve_task
+from planner.sweep.execute import Scenarios, dask_client, scenario_list
+from planner.sweep.expand import Scenario, preflight
+from planner.sweep.factors import FACTORS, apply_factors
+from solvers import SolveOptions, SolveStatus, get_solver
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("auto", "extensive", "hedging")
+EXTENSIVE_MAX_COLUMNS = 60_000
+"""method "auto" solves the deterministic equivalent up to this many columns (scenarios x
+columns of one model), by progressive hedging above."""
+FIELD = "<stochastic plan>"
+
+
+def plan_stochastic(
+    portfolio: Portfolio,
+    scenarios: Scenarios | str | Path,
+    *,
+    decision_date: Any = None,
+    cvar_alpha: float | None = None,
+    cvar_weight: float = 0.0,
+    client: Any = None,
+    method: str = "auto",
+    probabilities: Sequence[float] | None = None,
+    solver: str = "highs",
+    gap: float = 1e-4,
+    time_limit: float | None = None,
+    hedging: HedgingSettings | None = None,
+) -> StochasticPlan:
+    """The two-stage stochastic plan of `portfolio` under `scenarios` (module docstring).
+
+    `decision_date`: first recourse date (default: 24 months after the horizon start);
+    `cvar_alpha`, `cvar_weight`: CVaR level alpha in (0, 1) and weight lambda >= 0 (default: the
+    scenario set's ``risk``, else risk-neutral); `client`: a Dask client or a scheduler address
+    (default: an embedded LocalCluster when decomposing, this process otherwise); `method`:
+    "extensive" (one MILP), "hedging" (progressive hedging on Dask) or "auto";
+    `probabilities`: one per scenario (default: equal); `gap`, `time_limit`: of each MILP solve.
+    Raises InputError for bad input and PlanningError when a scenario has no plan."""
+    items, spec, label = scenario_list(portfolio, scenarios)
+    risk_spec = getattr(spec, "risk", None)
+    if cvar_alpha is None and risk_spec is not None:
+        cvar_alpha, cvar_weight = risk_spec.cvar_level, cvar_weight or risk_spec.weight
+    risk = _check(items, cvar_alpha, cvar_weight, method, probabilities, hedging)
+    preflight(portfolio, items, label)
+    p = np.full(len(items), 1.0 / len(items)) if probabilities is None else np.asarray(probabilities, dtype=float)
+    started = time.perf_counter()
+    models = [_model(portfolio, s) for s in items]
+    ev = _model(portfolio, Scenario("expected-value", _mean_values(portfolio, items, p)))
+    d = decision_period(models[0].inputs, decision_date, FIELD)
+    cols, _ = first_stage_columns(models + [ev], d)
+    blocks = [scenario_block(m.problem, cols[s], risk) for s, m in enumerate(models)]
+    ev_block = scenario_block(ev.problem, cols[-1], Risk(risk.alpha, 0.0))
+    chosen = _method(method, models)
+    opts = TaskOptions(solver, gap, time_limit, 1)
+    with _runner(client, chosen) as runner:
+        ws = wait_and_see(models, blocks, runner, opts)
+        _require_plans(ws, items)
+        eev = _expected_value(models, blocks, ev_block, runner, opts)
+        if chosen == "extensive":
+            rp, bound, status, details = _extensive(models, blocks, p, risk, solver, gap, time_limit)
+        else:
+            rp, bound, status, details = _hedging(models, blocks, p, risk, ws, eev, runner, opts, hedging)
+    details["gap_asked"] = gap
+    return _assemble(items, p, models, d, risk, rp, bound, status, chosen, ws, eev, details, started)
+
+
+def _check(
+    items: list[Scenario],
+    alpha: float | None,
+    weight: float,
+    method: str,
+    probabilities: Sequence[float] | None,
+    hedging: HedgingSettings | None,
+) -> Risk:
+    """The risk measure of valid arguments; InputError listing every bad one."""
+    problems = []
+    if alpha is not None and not (isinstance(alpha, (int, float)) and 0.0 < alpha < 1.0):
+        problems.append(Problem(FIELD, "cvar_alpha", short(alpha), "the CVaR level must lie in (0, 1)"))
+    if not (isinstance(weight, (int, float)) and math.isfinite(weight) and weight >= 0):
+        problems.append(Problem(FIELD, "cvar_weight", short(weight), "the CVaR weight must be a finite number >= 0"))
+    elif weight > 0 and alpha is None:
+        problems.append(Problem(FIELD, "cvar_weight", short(weight), "a CVaR weight needs a CVaR level (cvar_alpha)"))
+    if method not in METHODS:
+        problems.append(Problem(FIELD, "method", short(method), f"must be one of {', '.join(METHODS)}"))
+    if not items:
+        problems.append(Problem(FIELD, "scenarios", "[]", "no scenario"))
+    if probabilities is not None:
+        q = np.asarray(probabilities, dtype=float)
+        if q.shape != (len(items),) or not np.all(np.isfinite(q)) or np.any(q < 0) or abs(q.sum() - 1.0) > 1e-9:
+            problems.append(
+                Problem(
+                    FIELD, "probabilities", short(list(probabilities)), f"need {len(items)} numbers >= 0 summing to 1"
+                )
+            )
+    if hedging is not None and hedging.iterations < 1:
+        problems.append(Problem(FIELD, "hedging.iterations", short(hedging.iterations), "must be at least 1"))
+    if problems:
+        raise InputError(problems)
+    return Risk(0.9 if alpha is None else float(alpha), float(weight))
+
+
+def _model(portfolio: Portfolio, s: Scenario) -> Model:
+    return build_model(prepare(apply_factors(portfolio, s.values, s.id)), "plan")
+
+
+def _mean_values(portfolio: Portfolio, items: list[Scenario], p: np.ndarray) -> dict[str, float]:
+    """The probability-weighted mean of every factor (a factor a scenario leaves out is at its base there)."""
+    names = sorted({n for s in items for n in s.values})
+    base = {n: FACTORS[n].base(portfolio) for n in names}
+    return {n: float(sum(pi * s.values.get(n, base[n]) for pi, s in zip(p, items))) for n in names}
+
+
+def _method(method: str, models: list[Model]) -> str:
+    if method != "auto":
+        return method
+    columns = sum(m.problem.num_cols for m in models)
+    return "extensive" if columns <= EXTENSIVE_MAX_COLUMNS else "hedging"
+
+
+@contextlib.contextmanager
+def _runner(client: Any, method: str) -> Iterator[Runner]:
+    """Where scenario solves run: the given client (or the scheduler at an address), an embedded
+    LocalCluster for hedging, this process otherwise."""
+    if isinstance(client, str):
+        with dask_client(scheduler=client) as c:
+            yield DaskRunner(c)
+    elif client is not None:
+        yield DaskRunner(client)
+    elif method == "hedging":
+        with dask_client() as c:
+            yield DaskRunner(c)
+    else:
+        yield LocalRunner()
+
+
+def _require_plans(ws: Realised, items: list[Scenario]) -> None:
+    failed = ws.failed([s.id for s in items])
+    if failed:
+        status = SolveStatus(ws.outcomes[int(np.flatnonzero(np.isnan(ws.npv_usd))[0])].status)
+        raise PlanningError(
+            status, f"scenario(s) without a plan, so no plan holds in every future: {', '.join(failed)}"
+        )
+
+
+def _extensive(
+    models: list[Model], blocks: list[Block], p: np.ndarray, risk: Risk, solver: str, gap: float, limit: float | None
+) -> tuple[Realised, float | None, SolveStatus, dict[str, Any]]:
+    """RP as one MILP: the realised plans, the MIP bound, the solver's status."""
+    ext = extensive_form(blocks, p, "dcplan_stochastic")
+    result = get_solver(solver).solve(ext.problem, SolveOptions(time_limit_s=limit, rel_gap=gap))
+    if result.x is None:
+        raise PlanningError(result.status, f"the deterministic equivalent found no plan: {result.message}", result)
+    outcomes = [
+        Outcome(str(result.status), None, None, ext.block_x(result.x, s)[: b.columns]) for s, b in enumerate(blocks)
+    ]
+    details = {"columns": ext.problem.num_cols, "rows": ext.problem.num_rows, "solve_seconds": result.solve_seconds}
+    return realise(models, outcomes), result.bound, result.status, details
+
+
+def _hedging(
+    models: list[Model],
+    blocks: list[Block],
+    p: np.ndarray,
+    risk: Risk,
+    ws: Realised,
+    eev: Realised,
+    runner: Runner,
+    opts: TaskOptions,
+    settings: HedgingSettings | None,
+) -> tuple[Realised, float | None, SolveStatus, dict[str, Any]]:
+    """RP by progressive hedging: the best of PH's candidate first stages and the expected-value
+    plan's (so that VSS >= 0), evaluated and realised."""
+    settings = settings or HedgingSettings()
+    objectives = np.array([o.objective for o in ws.outcomes], dtype=float)
+    start = first_values(blocks, ws.outcomes, objectives)
+    ub = np.array([o.bound if o.bound is not None else np.nan for o in ws.outcomes], dtype=float)
+    d0 = float(p @ ub) * (1.0 + risk.weight) if np.all(np.isfinite(ub)) else None
+    handles = runner.put([b.problem for b in blocks])
+    ph = progressive_hedging(blocks, handles, p, start, d0, runner, opts, settings)
+    best, chosen = eev, "expected-value plan"
+    for i, candidate in enumerate(ph.candidates):
+        found = evaluate(models, blocks, candidate[: blocks[0].cells], runner, opts)
+        if found.value(p, risk) > best.value(p, risk):
+            best, chosen = found, ("consensus z rounded", "nearest scenario first stage")[min(i, 1)]
+    if not np.isfinite(best.value(p, risk)):
+        raise PlanningError(
+            SolveStatus.NO_SOLUTION, "progressive hedging found no first stage that holds in every scenario"
+        )
+    details = {
+        "first_stage_from": chosen,
+        "iterations": ph.iterations,
+        "converged": ph.converged,
+        "residuals": ph.residuals,
+        "lagrangian_bound_usd": ph.lagrangian_bound,
+        "wait_and_see_bound_usd": d0,
+    }
+    return realise(models, best.outcomes), ph.bound, SolveStatus.FEASIBLE, details
+
+
+def _expected_value(models: list[Model], blocks: list[Block], ev: Block, runner: Runner, opts: TaskOptions) -> Realised:
+    """EEV: the expected-value scenario planned alone, its first stage fixed in every scenario."""
+    outcome = solve_task(model_problem(ev), opts)
+    if outcome.x is None:
+        raise PlanningError(SolveStatus(outcome.status), f"the expected-value scenario has no plan: {outcome.message}")
+    values = np.zeros(ev.cells)
+    has = ev.model_first >= 0
+    values[has] = outcome.x[ev.model_first[has]]
+    return evaluate(models, blocks, values, runner, opts)
+
+
+def _assemble(
+    items: list[Scenario],
+    p: np.ndarray,
+    models: list[Model],
+    d: int,
+    risk: Risk,
+    rp: Realised,
+    bound: float | None,
+    status: SolveStatus,
+    method: str,
+    ws: Realised,
+    eev: Realised,
+    details: dict[str, Any],
+    started: float,
+) -> StochasticPlan:
+    """The StochasticPlan of the realised plans: the honest status, bound and gap, VSS and EVPI."""
+    objective = rp.value(p, risk)
+    ub = np.array([o.bound if o.bound is not None else np.nan for o in ws.outcomes], dtype=float)
+    bounds = [b for b in (bound, objective_of(ub, p, risk) if np.all(np.isfinite(ub)) else None) if b is not None]
+    best = min(bounds) if bounds else None
+    tol = max(1.0, 1e-9 * abs(objective))
+    if best is not None and best < objective - tol:
+        logger.warning("bound %s is below the objective %s of a valid plan: bound unknown", best, objective)
+        best = None
+    proven = best is not None and best - objective <= max(1.0, details["gap_asked"] * abs(objective)) * (1 + 1e-6)
+    final = SolveStatus.OPTIMAL if status is SolveStatus.OPTIMAL and proven else SolveStatus.FEASIBLE
+    plans = []
+    for m, dec, violations in zip(models, rp.decisions, rp.violations):
+        assert dec is not None
+        solve = {"status": final.value, "objective": None, "bound": None, "solver": "highs", "message": method}
+        plans.append(Plan(m.inputs, dec, solve, None, violations, m.build_seconds))
+    ws_value, eev_value = ws.value(p, risk), eev.value(p, risk)
+    failed = eev.failed([s.id for s in items])
+    vss = Value(
+        "vss",
+        objective - eev_value,
+        ("rp_usd", objective),
+        ("eev_usd", eev_value),
+        f"the expected-value plan's first stage leaves {', '.join(failed)} without a plan" if failed else "",
+    )
+    evpi = Value("evpi", ws_value - objective, ("ws_usd", ws_value), ("rp_usd", objective))
+    ins = models[0].inputs
+    details = dict(details, seconds=time.perf_counter() - started, scenario_npv_ws_usd=ws.npv_usd.tolist())
+    details["eev_scenario_npv_usd"] = eev.npv_usd.tolist()
+    return StochasticPlan(
+        status=final.value,
+        method=method,
+        objective_usd=objective,
+        bound_usd=best,
+        decision_period=ins.time.labels[d],
+        scenario_ids=[s.id for s in items],
+        probabilities=p,
+        plans=plans,
+        first_stage=first_stage_tables(ins, plans[0].decisions, d),
+        vss=vss,
+        evpi=evpi,
+        cvar_alpha=risk.alpha if risk.active else None,
+        cvar_weight=risk.weight,
+        details=details,
+    )
