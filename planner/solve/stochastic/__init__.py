@@ -14,5 +14,16 @@ recourse per scenario after it; expected NPV, optionally minus lambda x CVaR.
 from planner.solve.stochastic.api import EXTENSIVE_MAX_COLUMNS, METHODS, plan_stochastic
 from planner.solve.stochastic.hedging import HedgingSettings
 from planner.solve.stochastic.result import StochasticPlan, Value
+from planner.solve.stochastic.tasks import DaskRunner, LocalRunner, Runner
 
-__all__ = ["EXTENSIVE_MAX_COLUMNS", "METHODS", "HedgingSettings", "StochasticPlan", "Value", "plan_stochastic"]
+__all__ = [
+    "EXTENSIVE_MAX_COLUMNS",
+    "METHODS",
+    "DaskRunner",
+    "HedgingSettings",
+    "LocalRunner",
+    "Runner",
+    "StochasticPlan",
+    "Value",
+    "plan_stochastic",
+]

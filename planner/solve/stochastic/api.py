@@ -74,8 +74,9 @@ def plan_stochastic(
 
     `decision_date`: first recourse date (default: 24 months after the horizon start);
     `cvar_alpha`, `cvar_weight`: CVaR level alpha in (0, 1) and weight lambda >= 0 (default: the
-    scenario set's ``risk``, else risk-neutral); `client`: a Dask client or a scheduler address
-    (default: an embedded LocalCluster when decomposing, this process otherwise); `method`:
+    scenario set's ``risk``, else risk-neutral); `client`: a Dask client, a scheduler address,
+    or a planner.solve.stochastic.tasks.Runner (LocalRunner(): in this process) (default: an
+    embedded LocalCluster when decomposing, this process otherwise); `method`:
     "extensive" (one MILP), "hedging" (progressive hedging on Dask) or "auto";
     `probabilities`: one per scenario (default: equal); `gap`, `time_limit`: of each MILP solve.
     Raises InputError for bad input and PlanningError when a scenario has no plan."""
@@ -162,9 +163,11 @@ def _method(method: str, models: list[Model]) -> str:
 
 @contextlib.contextmanager
 def _runner(client: Any, method: str) -> Iterator[Runner]:
-    """Where scenario solves run: the given client (or the scheduler at an address), an embedded
-    LocalCluster for hedging, this process otherwise."""
-    if isinstance(client, str):
+    """Where scenario solves run: the given Runner or client (or the scheduler at an address), an
+    embedded LocalCluster for hedging, this process otherwise."""
+    if isinstance(client, Runner):
+        yield client
+    elif isinstance(client, str):
         with dask_client(scheduler=client) as c:
             yield DaskRunner(c)
     elif client is not None:

@@ -54,7 +54,9 @@ class Realised:
 
 def realise(models: list[Model], outcomes: list[Outcome], check: bool = True) -> Realised:
     """Plans from each scenario's solution (module docstring); `check` runs the validator."""
-    npvs, decisions, violations = [], [], []
+    npvs: list[float] = []
+    decisions: list[Decisions | None] = []
+    violations: list[list[Violation]] = []
     for m, o in zip(models, outcomes):
         if o.x is None:
             npvs.append(np.nan)

@@ -48,7 +48,7 @@ def tail_mean(npv: np.ndarray, p: np.ndarray, alpha: float) -> float:
     """T_alpha(NPV): max_v v - 1/(1 - alpha) sum_s p_s (v - NPV_s)+ (the module docstring).
     The maximum is at one of the NPV_s (the function is concave and piecewise linear in v)."""
     v = np.asarray(npv, dtype=float)
-    gaps = np.maximum(v[None, :] - v[:, None], 0.0)  # [candidate, s]
+    gaps = np.maximum(v[:, None] - v[None, :], 0.0)  # [candidate threshold, s]: (v_c - NPV_s)+
     values = v - gaps @ np.asarray(p, dtype=float) / (1.0 - alpha)
     return float(values.max())
 
