@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 import planner
 from planner.describe.errors import InputError
-from planner.solve.stochastic import HedgingSettings, LocalRunner, plan_stochastic
+from planner.solve.stochastic import HedgingSettings, LocalRunner, evaluate_first_stage, plan_stochastic
 from planner.solve.stochastic import api as stochastic_api
 from planner.solve.stochastic.risk import tail_mean
 from planner.sweep import apply_factors, dask_client
@@ -115,6 +115,18 @@ def test_hand_case_matches_the_paper_computation(table) -> None:
     assert sp.npv_usd.tolist() == pytest.approx([table[("mine", 0.1)], table[("mine", 1.9)]], abs=1.0)
     assert sp.violations == {"s0": [], "s1": []}
     assert first_stage_equal(sp, 2)
+
+
+def test_a_plans_first_stage_in_other_futures(table) -> None:
+    """The expected-value plan (sign) judged in both futures gives the S row; the stochastic plan its own NPVs."""
+    pf = hand_portfolio()
+    ev = planner.plan(apply_factors(pf, {"hashprice": 1.0}), bau=False, gap=EXACT)
+    frame = evaluate_first_stage(pf, ev, FUTURES, gap=EXACT)
+    assert frame["npv_usd"].tolist() == pytest.approx([table[("sign", 0.1)], table[("sign", 1.9)]], rel=1e-6)
+    sp = plan_stochastic(pf, FUTURES, gap=EXACT)
+    again = evaluate_first_stage(pf, sp, FUTURES, gap=EXACT)
+    assert again["npv_usd"].tolist() == pytest.approx(sp.npv_usd.tolist(), rel=1e-6)
+    assert list(again["hashprice"]) == [0.1, 1.9]
 
 
 def test_without_non_anticipativity_the_plans_split(monkeypatch) -> None:

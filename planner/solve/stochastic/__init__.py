@@ -8,10 +8,12 @@ recourse per scenario after it; expected NPV, optionally minus lambda x CVaR.
 - :mod:`~planner.solve.stochastic.hedging`: progressive hedging and its Lagrangian bound;
 - :mod:`~planner.solve.stochastic.evaluate`: wait and see, a first stage evaluated, plans realised;
 - :mod:`~planner.solve.stochastic.result`: the StochasticPlan, VSS and EVPI;
-- :mod:`~planner.solve.stochastic.api`: :func:`plan_stochastic`.
+- :mod:`~planner.solve.stochastic.api`: :func:`plan_stochastic`;
+- :mod:`~planner.solve.stochastic.compare`: :func:`evaluate_first_stage`, a plan's first stage in other futures.
 """
 
 from planner.solve.stochastic.api import EXTENSIVE_MAX_COLUMNS, METHODS, plan_stochastic
+from planner.solve.stochastic.compare import evaluate_first_stage
 from planner.solve.stochastic.hedging import HedgingSettings
 from planner.solve.stochastic.result import StochasticPlan, Value
 from planner.solve.stochastic.tasks import DaskRunner, LocalRunner, Runner
@@ -25,5 +27,6 @@ __all__ = [
     "Runner",
     "StochasticPlan",
     "Value",
+    "evaluate_first_stage",
     "plan_stochastic",
 ]

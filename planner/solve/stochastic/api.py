@@ -88,15 +88,15 @@ def plan_stochastic(
     preflight(portfolio, items, label)
     p = np.full(len(items), 1.0 / len(items)) if probabilities is None else np.asarray(probabilities, dtype=float)
     started = time.perf_counter()
-    models = [_model(portfolio, s) for s in items]
-    ev = _model(portfolio, Scenario("expected-value", _mean_values(portfolio, items, p)))
+    models = [scenario_model(portfolio, s) for s in items]
+    ev = scenario_model(portfolio, Scenario("expected-value", _mean_values(portfolio, items, p)))
     d = decision_period(models[0].inputs, decision_date, FIELD)
     cols, _ = first_stage_columns(models + [ev], d)
     blocks = [scenario_block(m.problem, cols[s], risk) for s, m in enumerate(models)]
     ev_block = scenario_block(ev.problem, cols[-1], Risk(risk.alpha, 0.0))
     chosen = _method(method, models)
     opts = TaskOptions(solver, gap, time_limit, 1)
-    with _runner(client, chosen) as runner:
+    with runner_for(client, chosen) as runner:
         ws = wait_and_see(models, blocks, runner, opts)
         _require_plans(ws, items)
         eev = _expected_value(models, blocks, ev_block, runner, opts)
@@ -143,7 +143,8 @@ def _check(
     return Risk(0.9 if alpha is None else float(alpha), float(weight))
 
 
-def _model(portfolio: Portfolio, s: Scenario) -> Model:
+def scenario_model(portfolio: Portfolio, s: Scenario) -> Model:
+    """The planning model of `portfolio` under scenario `s`."""
     return build_model(prepare(apply_factors(portfolio, s.values, s.id)), "plan")
 
 
@@ -162,7 +163,7 @@ def _method(method: str, models: list[Model]) -> str:
 
 
 @contextlib.contextmanager
-def _runner(client: Any, method: str) -> Iterator[Runner]:
+def runner_for(client: Any, method: str) -> Iterator[Runner]:
     """Where scenario solves run: the given Runner or client (or the scheduler at an address), an
     embedded LocalCluster for hedging, this process otherwise."""
     if isinstance(client, Runner):
@@ -227,7 +228,7 @@ def _hedging(
     for i, candidate in enumerate(ph.candidates):
         found = evaluate(models, blocks, candidate[: blocks[0].cells], runner, opts)
         if found.value(p, risk) > best.value(p, risk):
-            best, chosen = found, ("consensus z rounded", "nearest scenario first stage")[min(i, 1)]
+            best, chosen = found, f"hedging candidate {i + 1} of {len(ph.candidates)}"
     if not np.isfinite(best.value(p, risk)):
         raise PlanningError(
             SolveStatus.NO_SOLUTION, "progressive hedging found no first stage that holds in every scenario"

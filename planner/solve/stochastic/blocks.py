@@ -154,8 +154,8 @@ def _consensus_bounds(blocks: list[Block], n1: int) -> tuple[np.ndarray, np.ndar
 
 
 def fixed(problem: MatrixProblem, first: np.ndarray, values: np.ndarray) -> MatrixProblem:
-    """`problem` with its first-stage columns `first` fixed to `values` (cells at -1 skipped)."""
-    has = first >= 0
+    """`problem` with its first-stage columns `first` fixed to `values` (cells at -1 or NaN left free)."""
+    has = (first >= 0) & ~np.isnan(values)
     lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
     j = first[has]
     v = np.asarray(values, dtype=float)[has]

@@ -85,7 +85,7 @@ def evaluate(
     args, lacking = [], []
     for b in blocks:
         first = b.model_first
-        lacking.append(bool(np.any((first < 0) & (np.abs(values) > FIX_TOL))))
+        lacking.append(bool(np.any((first < 0) & (np.abs(np.nan_to_num(values)) > FIX_TOL))))
         args.append((fixed(model_problem(b), first, values), opts))
     todo = [a for a, skip in zip(args, lacking) if not skip]
     solved = iter(runner.map(solve_task, todo))

@@ -20,8 +20,9 @@ sum_s p_s w_s = 0 holds at every k, so the Lagrangian dual of non-anticipativity
 is an upper bound for any such w; with each maximum replaced by its solver's MIP bound it
 stays one. D(0) = sum_s p_s max f_s is the wait-and-see bound (with CVaR: max f_s = (1 +
 lambda) NPV*_s, at v = NPV*_s). PH reports min(D(0), D(w^K)) (Gade et al. 2016) and, as its
-plan, the best of the candidate first stages (z^K rounded where integer, and the scenario
-first stage nearest to it) evaluated in every scenario, which is a lower bound on RP.
+plan, the best of the candidate first stages (z^K rounded where integer, the cell-wise
+weighted median, the scenario first stage nearest to z^K) evaluated in every scenario, whose
+objective is a lower bound on RP.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def progressive_hedging(
     w = w - p @ w  # sum_s p_s w_s = 0 exactly (it is, up to rounding)
     lagrangian = _dual_bound(blocks, handles, p, w, runner, opts)
     bounds = [b for b in (start_bound, lagrangian) if b is not None]
-    return Hedging(_candidates(blocks, x1, z), min(bounds) if bounds else None, lagrangian, k, converged, residuals)
+    return Hedging(_candidates(blocks, x1, z, p), min(bounds) if bounds else None, lagrangian, k, converged, residuals)
 
 
 def _dual_bound(
@@ -144,15 +145,26 @@ def _dual_bound(
     return float(sum(pi * float(o.bound) for pi, o in zip(p, outcomes)))  # type: ignore[arg-type]
 
 
-def _candidates(blocks: list[Block], x1: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
-    """z rounded where a cell is integer in some scenario, then the scenario first stage nearest to z."""
+def _candidates(blocks: list[Block], x1: np.ndarray, z: np.ndarray, p: np.ndarray) -> list[np.ndarray]:
+    """Candidate first stages: z rounded where a cell is integer in some scenario; the
+    probability-weighted median of each cell (the choice of most of the probability where the
+    scenarios split); the scenario first stage nearest to z. Duplicates dropped."""
     integer = np.zeros(len(z), dtype=bool)
     for b in blocks:
         has = b.first >= 0
         integer[has] |= b.problem.integer[b.first[has]]
-    rounded = np.where(integer, np.rint(z), z)
+    out: list[np.ndarray] = []
     nearest = x1[int(np.argmin(np.abs(x1 - z).sum(axis=1)))]
-    out = [rounded]
-    if not np.allclose(nearest, rounded, atol=1e-9):
-        out.append(nearest)
+    for c in (np.where(integer, np.rint(z), z), weighted_median(x1, p), nearest):
+        if not any(np.allclose(c, o, atol=1e-9) for o in out):
+            out.append(c)
     return out
+
+
+def weighted_median(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Per column of x [N, n], the smallest value whose cumulative probability reaches 1/2."""
+    order = np.argsort(x, axis=0, kind="stable")
+    cum = np.cumsum(p[order], axis=0)
+    pick = np.argmax(cum >= 0.5 - 1e-12, axis=0)
+    cols = np.arange(x.shape[1])
+    return x[order[pick, cols], cols]
