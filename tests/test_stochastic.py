@@ -23,12 +23,17 @@ mean future undervalues it:
 - WS = (max(124.13, 0.00) + max(379.92, 522.43)) / 2 = (124.13 + 522.43) / 2 = 323.28, so
   EVPI = WS - RP = 62.07.
 
+With CVaR at alpha = 0.5 and weight lambda = 0.5 (two equally likely futures: the lower-tail
+mean T_0.5 is the worse NPV), signing scores 252.02 + 0.5 x 124.13 = 314.09 against mining's
+261.22 + 0.5 x 0.00 = 261.22: the risk-averse plan signs.
+
 The test recomputes the table with the planner and checks the stochastic plan against this
 arithmetic (and the table against the figures above, to 0.01 M).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -115,6 +120,14 @@ def test_hand_case_matches_the_paper_computation(table) -> None:
     assert sp.npv_usd.tolist() == pytest.approx([table[("mine", 0.1)], table[("mine", 1.9)]], abs=1.0)
     assert sp.violations == {"s0": [], "s1": []}
     assert first_stage_equal(sp, 2)
+
+
+def test_cvar_turns_the_hand_case_to_signing(table) -> None:
+    sp = plan_stochastic(hand_portfolio(), FUTURES, cvar_alpha=0.5, cvar_weight=0.5, gap=EXACT)
+    assert sp.first_stage["offers"]["tenant_id"].tolist() == ["t"]
+    sign = (table[("sign", 0.1)] + table[("sign", 1.9)]) / 2 + 0.5 * table[("sign", 0.1)]
+    assert sp.objective_usd == pytest.approx(sign, rel=1e-6)
+    assert json.loads(json.dumps(sp.to_dict()))["cvar_alpha"] == 0.5
 
 
 def test_a_plans_first_stage_in_other_futures(table) -> None:

@@ -99,11 +99,11 @@ def plan_stochastic(
     with runner_for(client, chosen) as runner:
         ws = wait_and_see(models, blocks, runner, opts)
         _require_plans(ws, items)
-        eev = _expected_value(models, blocks, ev_block, runner, opts)
+        eev, ev_first = _expected_value(models, blocks, ev_block, runner, opts)
         if chosen == "extensive":
             rp, bound, status, details = _extensive(models, blocks, p, risk, solver, gap, time_limit)
         else:
-            rp, bound, status, details = _hedging(models, blocks, p, risk, ws, eev, runner, opts, hedging)
+            rp, bound, status, details = _hedging(models, blocks, p, risk, ws, (eev, ev_first), runner, opts, hedging)
     details["gap_asked"] = gap
     return _assemble(items, p, models, d, risk, rp, bound, status, chosen, ws, eev, details, started)
 
@@ -210,7 +210,7 @@ def _hedging(
     p: np.ndarray,
     risk: Risk,
     ws: Realised,
-    eev: Realised,
+    ev: tuple[Realised, np.ndarray],
     runner: Runner,
     opts: TaskOptions,
     settings: HedgingSettings | None,
@@ -224,9 +224,12 @@ def _hedging(
     d0 = float(p @ ub) * (1.0 + risk.weight) if np.all(np.isfinite(ub)) else None
     handles = runner.put([b.problem for b in blocks])
     ph = progressive_hedging(blocks, handles, p, start, d0, runner, opts, settings)
-    best, chosen = eev, "expected-value plan"
+    best, chosen = ev[0], "expected-value plan"
     for i, candidate in enumerate(ph.candidates):
-        found = evaluate(models, blocks, candidate[: blocks[0].cells], runner, opts)
+        values = candidate[: blocks[0].cells]
+        if np.allclose(values, ev[1], rtol=0.0, atol=1e-6):
+            continue  # the expected-value plan's first stage, evaluated already
+        found = evaluate(models, blocks, values, runner, opts)
         if found.value(p, risk) > best.value(p, risk):
             best, chosen = found, f"hedging candidate {i + 1} of {len(ph.candidates)}"
     if not np.isfinite(best.value(p, risk)):
@@ -244,15 +247,18 @@ def _hedging(
     return realise(models, best.outcomes), ph.bound, SolveStatus.FEASIBLE, details
 
 
-def _expected_value(models: list[Model], blocks: list[Block], ev: Block, runner: Runner, opts: TaskOptions) -> Realised:
-    """EEV: the expected-value scenario planned alone, its first stage fixed in every scenario."""
+def _expected_value(
+    models: list[Model], blocks: list[Block], ev: Block, runner: Runner, opts: TaskOptions
+) -> tuple[Realised, np.ndarray]:
+    """EEV: the expected-value scenario planned alone, its first stage fixed in every scenario
+    (with that first stage)."""
     outcome = solve_task(model_problem(ev), opts)
     if outcome.x is None:
         raise PlanningError(SolveStatus(outcome.status), f"the expected-value scenario has no plan: {outcome.message}")
     values = np.zeros(ev.cells)
     has = ev.model_first >= 0
     values[has] = outcome.x[ev.model_first[has]]
-    return evaluate(models, blocks, values, runner, opts)
+    return evaluate(models, blocks, values, runner, opts), values
 
 
 def _assemble(
