@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import planner
-from planner.solve.stochastic import HedgingSettings, plan_stochastic
-from planner.sweep import dask_client, scenario_set_from_dict
+from planner.solve.stochastic import HedgingSettings
+from planner.sweep import dask_client, plan_stochastic, scenario_set_from_dict
 
 FACTORS = {
     "hashprice": {"dist": "triangular", "low": 0.5, "mode": 1.0, "high": 1.5},

@@ -1,4 +1,4 @@
-"""The two-stage stochastic plan (planner.solve.stochastic).
+"""The two-stage stochastic plan (planner.solve.stochastic, run through planner.sweep.plan_stochastic).
 
 The hand case: one site (60 MW contract at $30/MWh, 40 MW of S21 XP mining, hashprice $50/PH/day
 flat, no halving, no GPU cloud), ten yearly periods from 2026, the decision date at the
@@ -44,10 +44,10 @@ from hypothesis import strategies as st
 
 import planner
 from planner.describe.errors import InputError
-from planner.solve.stochastic import HedgingSettings, LocalRunner, evaluate_first_stage, plan_stochastic
+from planner.solve.stochastic import HedgingSettings, LocalRunner
 from planner.solve.stochastic import api as stochastic_api
 from planner.solve.stochastic.risk import tail_mean
-from planner.sweep import apply_factors, dask_client
+from planner.sweep import apply_factors, dask_client, evaluate_first_stage, plan_stochastic
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 TABLE_USD = {("sign", 0.1): 124.13e6, ("sign", 1.0): 234.38e6, ("sign", 1.9): 379.92e6}

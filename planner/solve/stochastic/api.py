@@ -1,7 +1,7 @@
-"""plan_stochastic: the two-stage plan of a portfolio under a set of scenarios.
+"""solve_stochastic: the two-stage plan of a portfolio over a set of futures.
 
-Steps: the scenarios (planner.sweep: a scenario-set descriptor or file, or a list) applied to
-the portfolio (planner.sweep.apply_factors), one planning model each (planner.model); the
+Steps: one planning model per future (planner.model; planner.sweep.plan_stochastic makes the
+futures from a scenario set and opens the Dask runner, since sweep comes after solve); the
 first-stage cells before the decision date (planner.solve.stochastic.stages); every scenario
 planned alone (WS, and the start of PH); the recourse problem RP solved as one
 deterministic-equivalent MILP (planner.solve.stochastic.blocks) or by progressive hedging
@@ -17,12 +17,11 @@ plans written, whose purchases are whole racks.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -40,10 +39,7 @@ from planner.solve.stochastic.result import StochasticPlan, Value, first_stage_t
 from planner.solve.stochastic.risk import Risk
 from planner.solve.stochastic.risk import objective as objective_of
 from planner.solve.stochastic.stages import decision_period, first_stage_columns
-from planner.solve.stochastic.tasks import DaskRunner, LocalRunner, Outcome, Runner, TaskOptions, solve_task
-from planner.sweep.execute import Scenarios, dask_client, scenario_list
-from planner.sweep.expand import Scenario, preflight
-from planner.sweep.factors import FACTORS, apply_factors
+from planner.solve.stochastic.tasks import LocalRunner, Outcome, Runner, TaskOptions, solve_task
 from solvers import SolveOptions, SolveStatus, get_solver
 
 logger = logging.getLogger(__name__)
@@ -55,14 +51,22 @@ columns of one model), by progressive hedging above."""
 FIELD = "<stochastic plan>"
 
 
-def plan_stochastic(
-    portfolio: Portfolio,
-    scenarios: Scenarios | str | Path,
+@dataclass(frozen=True)
+class Future:
+    """One scenario: its id and the portfolio as it is in that future."""
+
+    id: str
+    portfolio: Portfolio
+
+
+def solve_stochastic(
+    futures: Sequence[Future],
+    expected: Portfolio,
     *,
     decision_date: Any = None,
     cvar_alpha: float | None = None,
     cvar_weight: float = 0.0,
-    client: Any = None,
+    runner: Runner | None = None,
     method: str = "auto",
     probabilities: Sequence[float] | None = None,
     solver: str = "highs",
@@ -70,53 +74,62 @@ def plan_stochastic(
     time_limit: float | None = None,
     hedging: HedgingSettings | None = None,
 ) -> StochasticPlan:
-    """The two-stage stochastic plan of `portfolio` under `scenarios` (module docstring).
+    """The two-stage stochastic plan over `futures` (module docstring); `expected` is the
+    portfolio of the expected-value scenario (for EEV and VSS). planner.sweep.plan_stochastic
+    makes both from a portfolio and a scenario set, and the Dask runner.
 
     `decision_date`: first recourse date (default: 24 months after the horizon start);
-    `cvar_alpha`, `cvar_weight`: CVaR level alpha in (0, 1) and weight lambda >= 0 (default: the
-    scenario set's ``risk``, else risk-neutral); `client`: a Dask client, a scheduler address,
-    or a planner.solve.stochastic.tasks.Runner (LocalRunner(): in this process) (default: an
-    embedded LocalCluster when decomposing, this process otherwise); `method`:
-    "extensive" (one MILP), "hedging" (progressive hedging on Dask) or "auto";
-    `probabilities`: one per scenario (default: equal); `gap`, `time_limit`: of each MILP solve.
-    Raises InputError for bad input and PlanningError when a scenario has no plan."""
-    items, spec, label = scenario_list(portfolio, scenarios)
-    risk_spec = getattr(spec, "risk", None)
-    if cvar_alpha is None and risk_spec is not None:
-        cvar_alpha, cvar_weight = risk_spec.cvar_level, cvar_weight or risk_spec.weight
-    risk = _check(items, cvar_alpha, cvar_weight, method, probabilities, hedging)
-    preflight(portfolio, items, label)
-    p = np.full(len(items), 1.0 / len(items)) if probabilities is None else np.asarray(probabilities, dtype=float)
+    `cvar_alpha`, `cvar_weight`: CVaR level alpha in (0, 1) and weight lambda >= 0 (default:
+    risk-neutral); `runner`: where scenario solves run (default: this process); `method`:
+    "extensive" (one MILP), "hedging" (progressive hedging) or "auto" (resolve_method);
+    `probabilities`: one per future (default: equal); `gap`, `time_limit`: of each MILP solve.
+    Raises InputError for bad input and PlanningError when a future has no plan."""
+    risk = check_arguments(len(futures), cvar_alpha, cvar_weight, method, probabilities, hedging)
+    n = len(futures)
+    p = np.full(n, 1.0 / n) if probabilities is None else np.asarray(probabilities, dtype=float)
+    ids = [f.id for f in futures]
     started = time.perf_counter()
-    models = [scenario_model(portfolio, s) for s in items]
-    ev = scenario_model(portfolio, Scenario("expected-value", _mean_values(portfolio, items, p)))
+    models = [scenario_model(f.portfolio) for f in futures]
+    ev = scenario_model(expected)
     d = decision_period(models[0].inputs, decision_date, FIELD)
     cols, _ = first_stage_columns(models + [ev], d)
     blocks = [scenario_block(m.problem, cols[s], risk) for s, m in enumerate(models)]
     ev_block = scenario_block(ev.problem, cols[-1], Risk(risk.alpha, 0.0))
-    chosen = _method(method, models)
+    chosen = method if method != "auto" else _by_size(models[0].problem.num_cols, n)
+    runner = runner or LocalRunner()
     opts = TaskOptions(solver, gap, time_limit, 1)
-    with runner_for(client, chosen) as runner:
-        ws = wait_and_see(models, blocks, runner, opts)
-        _require_plans(ws, items)
-        eev, ev_first = _expected_value(models, blocks, ev_block, runner, opts)
-        if chosen == "extensive":
-            rp, bound, status, details = _extensive(models, blocks, p, risk, solver, gap, time_limit)
-        else:
-            rp, bound, status, details = _hedging(models, blocks, p, risk, ws, (eev, ev_first), runner, opts, hedging)
+    ws = wait_and_see(models, blocks, runner, opts)
+    _require_plans(ws, ids)
+    eev, ev_first = _expected_value(models, blocks, ev_block, runner, opts)
+    if chosen == "extensive":
+        rp, bound, status, details = _extensive(models, blocks, p, risk, solver, gap, time_limit)
+    else:
+        rp, bound, status, details = _hedging(models, blocks, p, risk, ws, (eev, ev_first), runner, opts, hedging)
     details["gap_asked"] = gap
-    return _assemble(items, p, models, d, risk, rp, bound, status, chosen, ws, eev, details, started)
+    return _assemble(ids, p, models, d, risk, rp, bound, status, chosen, ws, eev, details, started)
 
 
-def _check(
-    items: list[Scenario],
+def resolve_method(method: str, first: Portfolio, n: int) -> str:
+    """The method "auto" means for `n` futures like `first`: the deterministic equivalent up to
+    EXTENSIVE_MAX_COLUMNS columns in all, progressive hedging above."""
+    if method != "auto":
+        return method
+    return _by_size(scenario_model(first).problem.num_cols, n)
+
+
+def _by_size(columns: int, n: int) -> str:
+    return "extensive" if columns * n <= EXTENSIVE_MAX_COLUMNS else "hedging"
+
+
+def check_arguments(
+    n: int,
     alpha: float | None,
     weight: float,
     method: str,
     probabilities: Sequence[float] | None,
     hedging: HedgingSettings | None,
 ) -> Risk:
-    """The risk measure of valid arguments; InputError listing every bad one."""
+    """The risk measure of valid arguments for `n` futures; InputError listing every bad one."""
     problems = []
     if alpha is not None and not (isinstance(alpha, (int, float)) and 0.0 < alpha < 1.0):
         problems.append(Problem(FIELD, "cvar_alpha", short(alpha), "the CVaR level must lie in (0, 1)"))
@@ -126,15 +139,13 @@ def _check(
         problems.append(Problem(FIELD, "cvar_weight", short(weight), "a CVaR weight needs a CVaR level (cvar_alpha)"))
     if method not in METHODS:
         problems.append(Problem(FIELD, "method", short(method), f"must be one of {', '.join(METHODS)}"))
-    if not items:
+    if n == 0:
         problems.append(Problem(FIELD, "scenarios", "[]", "no scenario"))
     if probabilities is not None:
         q = np.asarray(probabilities, dtype=float)
-        if q.shape != (len(items),) or not np.all(np.isfinite(q)) or np.any(q < 0) or abs(q.sum() - 1.0) > 1e-9:
+        if q.shape != (n,) or not np.all(np.isfinite(q)) or np.any(q < 0) or abs(q.sum() - 1.0) > 1e-9:
             problems.append(
-                Problem(
-                    FIELD, "probabilities", short(list(probabilities)), f"need {len(items)} numbers >= 0 summing to 1"
-                )
+                Problem(FIELD, "probabilities", short(list(probabilities)), f"need {n} numbers >= 0 summing to 1")
             )
     if hedging is not None and hedging.iterations < 1:
         problems.append(Problem(FIELD, "hedging.iterations", short(hedging.iterations), "must be at least 1"))
@@ -143,45 +154,13 @@ def _check(
     return Risk(0.9 if alpha is None else float(alpha), float(weight))
 
 
-def scenario_model(portfolio: Portfolio, s: Scenario) -> Model:
-    """The planning model of `portfolio` under scenario `s`."""
-    return build_model(prepare(apply_factors(portfolio, s.values, s.id)), "plan")
+def scenario_model(portfolio: Portfolio) -> Model:
+    """The planning model of a future's portfolio."""
+    return build_model(prepare(portfolio), "plan")
 
 
-def _mean_values(portfolio: Portfolio, items: list[Scenario], p: np.ndarray) -> dict[str, float]:
-    """The probability-weighted mean of every factor (a factor a scenario leaves out is at its base there)."""
-    names = sorted({n for s in items for n in s.values})
-    base = {n: FACTORS[n].base(portfolio) for n in names}
-    return {n: float(sum(pi * s.values.get(n, base[n]) for pi, s in zip(p, items))) for n in names}
-
-
-def _method(method: str, models: list[Model]) -> str:
-    if method != "auto":
-        return method
-    columns = sum(m.problem.num_cols for m in models)
-    return "extensive" if columns <= EXTENSIVE_MAX_COLUMNS else "hedging"
-
-
-@contextlib.contextmanager
-def runner_for(client: Any, method: str) -> Iterator[Runner]:
-    """Where scenario solves run: the given Runner or client (or the scheduler at an address), an
-    embedded LocalCluster for hedging, this process otherwise."""
-    if isinstance(client, Runner):
-        yield client
-    elif isinstance(client, str):
-        with dask_client(scheduler=client) as c:
-            yield DaskRunner(c)
-    elif client is not None:
-        yield DaskRunner(client)
-    elif method == "hedging":
-        with dask_client() as c:
-            yield DaskRunner(c)
-    else:
-        yield LocalRunner()
-
-
-def _require_plans(ws: Realised, items: list[Scenario]) -> None:
-    failed = ws.failed([s.id for s in items])
+def _require_plans(ws: Realised, ids: list[str]) -> None:
+    failed = ws.failed(ids)
     if failed:
         status = SolveStatus(ws.outcomes[int(np.flatnonzero(np.isnan(ws.npv_usd))[0])].status)
         raise PlanningError(
@@ -262,7 +241,7 @@ def _expected_value(
 
 
 def _assemble(
-    items: list[Scenario],
+    ids: list[str],
     p: np.ndarray,
     models: list[Model],
     d: int,
@@ -293,7 +272,7 @@ def _assemble(
         solve = {"status": final.value, "objective": None, "bound": None, "solver": "highs", "message": method}
         plans.append(Plan(m.inputs, dec, solve, None, violations, m.build_seconds))
     ws_value, eev_value = ws.value(p, risk), eev.value(p, risk)
-    failed = eev.failed([s.id for s in items])
+    failed = eev.failed(ids)
     vss = Value(
         "vss",
         objective - eev_value,
@@ -311,7 +290,7 @@ def _assemble(
         objective_usd=objective,
         bound_usd=best,
         decision_period=ins.time.labels[d],
-        scenario_ids=[s.id for s in items],
+        scenario_ids=ids,
         probabilities=p,
         plans=plans,
         first_stage=first_stage_tables(ins, plans[0].decisions, d),

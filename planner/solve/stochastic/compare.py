@@ -10,44 +10,38 @@ for. The site conversion (``hosts``) follows from the halls and is left free.
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from planner.describe.loading import Portfolio
 from planner.model import build_model
 from planner.results.outcome import Plan
 from planner.solve.run import start_vector
-from planner.solve.stochastic.api import FIELD, runner_for, scenario_model
+from planner.solve.stochastic.api import FIELD, Future, scenario_model
 from planner.solve.stochastic.blocks import scenario_block
 from planner.solve.stochastic.evaluate import evaluate
 from planner.solve.stochastic.result import StochasticPlan
 from planner.solve.stochastic.risk import Risk
 from planner.solve.stochastic.stages import decision_period, first_stage_columns
-from planner.solve.stochastic.tasks import TaskOptions
-from planner.sweep.execute import Scenarios, scenario_list
-from planner.sweep.expand import preflight
+from planner.solve.stochastic.tasks import LocalRunner, Runner, TaskOptions
 
 
-def evaluate_first_stage(
-    portfolio: Portfolio,
+def evaluate_plan(
+    futures: Sequence[Future],
     plan: Plan | StochasticPlan,
-    scenarios: Scenarios | str | Path,
     *,
     decision_date: Any = None,
-    client: Any = None,
+    runner: Runner | None = None,
     solver: str = "highs",
     gap: float = 1e-4,
     time_limit: float | None = None,
 ) -> pd.DataFrame:
-    """One row per scenario: its factor values, ``npv_usd`` of the plan with `plan`'s first
-    stage fixed (NaN where that first stage leaves the scenario without a plan) and ``status``.
-    `client` as in plan_stochastic (default: this process); InputError for bad input."""
-    items, _, label = scenario_list(portfolio, scenarios)
-    preflight(portfolio, items, label)
-    models = [scenario_model(portfolio, s) for s in items]
+    """One row per future: ``scenario_id``, ``npv_usd`` of the plan with `plan`'s first stage
+    fixed (NaN where that first stage leaves the future without a plan) and ``status``.
+    planner.sweep.evaluate_first_stage makes the futures from a scenario set."""
+    models = [scenario_model(f.portfolio) for f in futures]
     base = plan.plans[0] if isinstance(plan, StochasticPlan) else plan
     own = build_model(base.inputs, "plan")
     d = decision_period(models[0].inputs, decision_date, FIELD)
@@ -55,10 +49,11 @@ def evaluate_first_stage(
     x = start_vector(own, base.decisions)
     values = np.where(cols[-1] >= 0, x[np.maximum(cols[-1], 0)], 0.0)
     blocks = [scenario_block(m.problem, cols[s], Risk()) for s, m in enumerate(models)]
-    with runner_for(client, "extensive") as runner:
-        found = evaluate(models, blocks, values, runner, TaskOptions(solver, gap, time_limit, 1))
-    rows = [dict(s.values, scenario_id=s.id) for s in items]
-    frame = pd.DataFrame(rows)
-    frame["npv_usd"] = found.npv_usd
-    frame["status"] = [o.status for o in found.outcomes]
-    return frame
+    found = evaluate(models, blocks, values, runner or LocalRunner(), TaskOptions(solver, gap, time_limit, 1))
+    return pd.DataFrame(
+        {
+            "scenario_id": [f.id for f in futures],
+            "npv_usd": found.npv_usd,
+            "status": [o.status for o in found.outcomes],
+        }
+    )
