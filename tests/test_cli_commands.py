@@ -134,3 +134,37 @@ def test_validate_names_every_segment_of_the_horizon(runner, tmp_path):
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
     assert "4 quarters, then 2 years" in result.output
+
+
+def test_plan_with_scenarios_writes_the_stochastic_plan(runner, tmp_path):
+    """`dcplan plan --scenarios SET`: two hashprice futures, the first stage shared, VSS and EVPI
+    printed with their inputs, stochastic.json and each scenario's plan.json written."""
+    futures = tmp_path / "futures.yaml"
+    futures.write_text("kind: grid\nfactors:\n  hashprice: [0.5, 1.5]\n")
+    out = tmp_path / "sp"
+    args = [
+        "plan",
+        str(tiny(tmp_path)),
+        "--scenarios",
+        str(futures),
+        "--out",
+        str(out),
+        "--decision-date",
+        "2028-01-01",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "VSS" in result.output and "EVPI" in result.output and "P50" in result.output
+    data = json.loads((out / "stochastic.json").read_text())
+    assert len(data["scenarios"]) == 2 and data["evpi"]["value_usd"] >= -1e-6
+    assert sorted(p.name for p in (out / "plans").iterdir()) == sorted(s["scenario_id"] for s in data["scenarios"])
+
+
+def test_plan_with_a_bad_cvar_level_is_bad_input(runner, tmp_path):
+    futures = tmp_path / "futures.yaml"
+    futures.write_text("kind: grid\nfactors:\n  hashprice: [0.5, 1.5]\n")
+    out = tmp_path / "sp"
+    args = ["plan", str(tiny(tmp_path)), "--scenarios", str(futures), "--out", str(out), "--cvar-alpha", "1.5"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == EXIT_INPUT and "1.5" in result.output
+    assert not out.exists()

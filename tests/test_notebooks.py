@@ -51,6 +51,7 @@ def test_all_notebooks_found() -> None:
         "03_tenant_offers.ipynb",
         "04_sensitivity.ipynb",
         "05_custom_site.ipynb",
+        "06_uncertainty.ipynb",
     ]
 
 

@@ -21,6 +21,17 @@ from planner.cli.common import (
     setup_logging,
 )
 from planner.cli.live import LiveStatus
+from planner.cli.stochastic import (
+    CvarAlphaOption,
+    CvarWeightOption,
+    DecisionDateOption,
+    ScenariosOption,
+    SchedulerOption,
+)
+
+PortfolioArgument = Annotated[
+    Path | None, typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")
+]
 
 CLASS_LABELS = {"base": "costs and capex (base rate)", "investment_grade": "investment-grade"}
 
@@ -29,26 +40,26 @@ if TYPE_CHECKING:
 
 
 def plan_command(
-    portfolio: Annotated[
-        Path | None, typer.Argument(help="portfolio YAML (default: the bundled sites/us-miners.yaml)")
-    ] = None,
+    portfolio: PortfolioArgument = None,
     solver: Annotated[str, typer.Option(help="highs | cbc")] = "highs",
     time_limit: Annotated[float | None, typer.Option("--time-limit", help="seconds")] = None,
     gap: Annotated[float, typer.Option(help="relative optimality gap to stop at")] = 1e-3,
     threads: Annotated[int | None, typer.Option(help="solver threads")] = None,
     method: Annotated[str, typer.Option(help="auto | milp | decompose (by site; auto: past 60 sites)")] = "auto",
     out_dir: Annotated[Path | None, typer.Option("--out", help="output folder (default ./dcplan-out/<name>)")] = None,
-    warm_start: Annotated[
-        Path | None, typer.Option("--warm-start", help="folder of a previous plan to start from")
-    ] = None,
+    warm_start: Annotated[Path | None, typer.Option("--warm-start", help="folder of a previous plan")] = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="-v progress, -vv solver log")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress and no summary (errors only)")] = False,
+    scenarios: ScenariosOption = None,
+    decision_date: DecisionDateOption = None,
+    cvar_alpha: CvarAlphaOption = None,
+    cvar_weight: CvarWeightOption = 0.0,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Plan a portfolio: solve, validate, compare with business as usual, write files."""
     import matplotlib
 
     matplotlib.use("Agg")  # the plan's figures go to files only
-    from planner.report.files import write_plan
     from planner.solve.planning import METHODS
     from planner.solve.planning import plan as make_plan
     from planner.solve.run import PlanningError
@@ -60,6 +71,11 @@ def plan_command(
     path = portfolio or default_portfolio()
     pf = load(path)
     target = out_dir or Path("dcplan-out") / pf.name
+    if scenarios is not None:
+        from planner.cli.stochastic import StochasticArgs, run_stochastic
+
+        args = StochasticArgs(scenarios, decision_date, cvar_alpha, cvar_weight, scheduler, gap, time_limit, quiet)
+        return run_stochastic(pf, args, target)
     previous = _previous_plan(warm_start, pf) if warm_start else None
     try:
         title = f"planning {pf.name}: {len(pf.sites)} sites, {len(pf.spec.tenants)} tenant offers"
@@ -77,6 +93,13 @@ def plan_command(
             )
     except PlanningError as exc:
         raise _no_plan(exc, pf, solver, target) from None
+    _write(result, target, quiet)
+
+
+def _write(result, target: Path, quiet: bool) -> None:
+    """The plan's files, its summary (unless quiet), and exit 1 if the validator found violations."""
+    from planner.report.files import write_plan
+
     written = write_plan(result, target)
     if not quiet:
         _summary(result)

@@ -2,8 +2,8 @@
 
 Energy price of contract c in period t: p_c (1 + e_c)^y_t x the scenario's power multiplier
 [$/MWh], e_c the contract's escalation (the scenario's when it has none); MW_c,t is 0
-outside [start, end). The site price of pass-through energy is the capacity-weighted price
-of the contracts in force, sum_c MW_c,t p_c,t / sum_c MW_c,t (when none is in force: the
+outside [start, end). The site price (the energy cost after the horizon, and the decomposition's guide) is the
+capacity-weighted price of the contracts in force, sum_c MW_c,t p_c,t / sum_c MW_c,t (when none is in force: the
 highest mean price of the site's contracts).
 """
 
