@@ -90,6 +90,12 @@ class MatrixProblem:
         """The same problem with every integrality dropped (the LP relaxation)."""
         return _replace(self, integer=np.zeros(self.num_cols, dtype=bool))
 
+    def with_integer(self, columns: np.ndarray) -> MatrixProblem:
+        """The same problem with `columns` integer as well (a relaxation made exact)."""
+        integer = self.integer.copy()
+        integer[np.asarray(columns, dtype=int)] = True
+        return _replace(self, integer=integer)
+
     def with_bounds(self, lower: np.ndarray, upper: np.ndarray) -> MatrixProblem:
         """The same problem with other column bounds (e.g. integers fixed)."""
         return _replace(self, col_lower=lower, col_upper=upper)
