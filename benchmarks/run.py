@@ -35,7 +35,7 @@ def _portfolio(rung: str):
 
     if RUNGS[rung] is None:
         return load_portfolio(ROOT / "sites" / "us-miners.yaml")
-    sites, tenants = RUNGS[rung]
+    sites, tenants = RUNGS[rung]  # type: ignore[misc]
     return portfolio_from_dict(random_portfolio(sites, tenants, seed=2026, name=f"ladder-{rung}"), ROOT)
 
 

@@ -3,14 +3,15 @@ HiGHS settings, in one run, each repeated; and plan() end to end on several port
 
     python benchmarks/speed.py settings [--portfolio sites/us-miners.yaml] [--repeat 2]
                                         [--variants default restart-off ...] [--out benchmarks/RESULTS.md]
-    python benchmarks/speed.py plans [--portfolios sites/*.yaml] [--out benchmarks/RESULTS.md]
+    python benchmarks/speed.py plans [--portfolios sites/*.yaml] [--trees main=/path/to/main branch=.]
+                                     [--out benchmarks/RESULTS.md]
 
 `settings` solves the first MILP of `dcplan plan` (no whole-CDU step, no business as usual) and
 reads HiGHS's log for where the time goes: presolve, the root LP (its bound and the time it
 is solved), the root node (its bound after cuts, when it ends), nodes, LP iterations. The
 variant "exact-cdus" is the model with CDUs integer and spares binary inside the MILP, as
 before the whole-CDU step (planner.solve.whole_cdus); every other variant is today's model
-with HiGHS options over today's defaults (solvers.highs.MIP_DEFAULTS). Variants are run in
+with HiGHS options over HiGHS's defaults. Variants are run in
 turn, round-robin, so that a load on the machine falls on all of them alike; wall and process
 CPU seconds are both recorded (2 shared cores: compare within a table, not across tables).
 
@@ -22,15 +23,19 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+TREE = Path(os.environ.get("DCPLAN_TREE", ROOT))
+"""The source tree whose planner is measured (`plans --trees`: another checkout, e.g. main)."""
+sys.path.insert(0, str(TREE))
 
 VARIANTS: dict[str, dict] = {
     "default": {},
@@ -44,10 +49,12 @@ VARIANTS: dict[str, dict] = {
     "presolve-off": {"presolve": "off"},
     "root-ipm": {"mip_lp_solver": "ipm"},
     "threads-1": {"threads": 1},
-    "objective-scaled": {"user_objective_scale": -24},
+    "objective-scaled": {"user_objective_scale": -12},
     "symmetry-off": {"mip_detect_symmetry": False},
+    "rens-off": {"mip_heuristic_run_rens": False},
+    "scaled-rens-off": {"user_objective_scale": -12, "mip_heuristic_run_rens": False},
 }
-"""HiGHS options of each variant, over solvers.highs.MIP_DEFAULTS ("exact-cdus": see the docstring)."""
+"""HiGHS options of each variant, over HiGHS's defaults ("exact-cdus": see the docstring)."""
 
 ROW = re.compile(
     r"^\s*(?P<src>[A-Za-z]?)\s+(?P<proc>\d+)\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>[-+\d.e]+|-?inf)\s+"
@@ -148,14 +155,14 @@ def plan_row(portfolio: Path) -> dict:
     from planner import load_portfolio, plan
 
     phases: dict[str, float] = {}
-    clock = {"phase": "load", "t": time.perf_counter()}
+    current, since = ["load"], [time.perf_counter()]
 
     def progress(event: dict) -> None:
-        if "elapsed_s" in event or event.get("phase") == clock["phase"]:
+        if "elapsed_s" in event or event.get("phase") == current[0]:
             return
         now = time.perf_counter()
-        phases[clock["phase"]] = phases.get(clock["phase"], 0.0) + now - clock["t"]
-        clock.update(phase=event["phase"], t=now)
+        phases[current[0]] = phases.get(current[0], 0.0) + now - since[0]
+        current[0], since[0] = event["phase"], now
 
     start = time.perf_counter()
     loaded = load_portfolio(portfolio)
@@ -176,46 +183,61 @@ def plan_row(portfolio: Path) -> dict:
     }
 
 
-def plans_table(portfolios: list[Path]) -> list[str]:
-    """Markdown rows of plan() end to end on each portfolio."""
+def _row_in(tree: Path, portfolio: Path) -> dict:
+    """plan_row in a fresh process on the planner of `tree` (imports counted out, as in a sweep)."""
+    env = {**os.environ, "DCPLAN_TREE": str(tree), "PYTHONPATH": str(tree)}
+    out = subprocess.run(
+        [sys.executable, __file__, "_row", str(portfolio)], env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def plans_table(portfolios: list[Path], trees: dict[str, Path]) -> list[str]:
+    """Markdown rows of plan() end to end on each portfolio, for each source tree in turn."""
     lines = [
-        "| portfolio | sites | plan() s | load s | prepare+build s | solve s | whole steps s | validate s "
-        "| BAU s | status | NPV M USD | bound M USD | gap | violations |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| portfolio | code | sites | plan() s | load s | first solve s | whole-CDU steps s | BAU s | status "
+        "| NPV M USD | bound M USD | gap | violations |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for p in portfolios:
-        r = plan_row(p)
-        print(json.dumps(r), flush=True)
-        ph = r["phases"]
-        lines.append(
-            f"| {r['portfolio']} | {r['sites']} | {r['total_s']:.1f} | {ph.get('load', 0):.2f} "
-            f"| {ph.get('prepare', 0) + ph.get('build', 0):.2f} | {ph.get('solve', 0):.1f} "
-            f"| {ph.get('whole racks', 0) + ph.get('whole cdus', 0):.2f} | {ph.get('validate', 0):.2f} "
-            f"| {ph.get('business as usual', 0):.2f} | {r['status']} | {r['npv'] / 1e6:,.1f} "
-            f"| {_f(None if r['bound'] is None else r['bound'] / 1e6, ',.1f')} | {_f(r['gap'], '.3%')} "
-            f"| {r['violations']} |"
-        )
+        for name, tree in trees.items():
+            r = _row_in(tree, p)
+            print(json.dumps(r), flush=True)
+            ph = r["phases"]
+            whole = sum(ph.get(k, 0) for k in ("whole CDUs", "exact CDUs"))
+            lines.append(
+                f"| {r['portfolio']} | {name} | {r['sites']} | {r['total_s']:.1f} | {ph.get('load', 0):.2f} "
+                f"| {r['solve_s']:.1f} | {whole:.2f} | {ph.get('business as usual', 0):.2f} | {r['status']} "
+                f"| {r['npv'] / 1e6:,.1f} | {_f(None if r['bound'] is None else r['bound'] / 1e6, ',.1f')} "
+                f"| {_f(r['gap'], '.3%')} | {r['violations']} |"
+            )
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one table and append it to --out (the command line is recorded with it)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("table", choices=("settings", "plans"))
+    ap.add_argument("table", choices=("settings", "plans", "_row"))
+    ap.add_argument("portfolio_path", nargs="?", type=Path, help="(_row) the portfolio of one plans row")
     ap.add_argument("--portfolio", type=Path, default=ROOT / "sites" / "us-miners.yaml")
     ap.add_argument("--portfolios", type=Path, nargs="+", default=sorted((ROOT / "sites").glob("*.yaml")))
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--gap", type=float, default=1e-3)
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
+    ap.add_argument("--trees", nargs="+", default=[f"branch={ROOT}"], help="NAME=PATH source trees to compare")
     args = ap.parse_args(argv)
     from benchmarks.run import _versions
 
+    if args.table == "_row":
+        print(json.dumps(plan_row(args.portfolio_path)))
+        return 0
     if args.table == "settings":
         body = settings_table(args.portfolio, args.variants, args.repeat, args.gap)
         title = f"{args.portfolio.stem}: first MILP by variant, {args.repeat} round-robin runs, gap {args.gap:g}"
     else:
-        body = plans_table(args.portfolios)
+        trees = dict(t.split("=", 1) for t in args.trees)
+        body = plans_table(args.portfolios, {k: Path(v) for k, v in trees.items()})
         title = "plan() end to end by portfolio"
     command = "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", *body]
