@@ -199,3 +199,19 @@ def test_optimal_means_optimal_for_the_plan_written(sites):
     assert bound - npv <= max(1.0, 1e-4 * abs(npv)) * (1 + 1e-6)
     assert not validate(p.inputs, p.decisions)
     assert math.isclose(p.decisions.cdus[:, 0, -1].sum(), 9 * sites)
+
+
+def test_restricted_problem_equals_the_problem_with_the_rest_held():
+    """MatrixProblem.restricted: the cooling columns alone, the rest held, has the optimum of the
+    whole exact problem with every other column fixed at the same values."""
+    model = build_model(prepare(_portfolio(sites=2)))
+    problem = exact_problem(model)
+    x = _solve(model.problem).x
+    held = np.where(problem.integer, np.rint(x), x)
+    free = np.concatenate([model.cooling.integer_columns(), model.cooling.liquid.columns()])
+    lower, upper = held.copy(), held.copy()
+    lower[free], upper[free] = problem.col_lower[free], problem.col_upper[free]
+    alone = _solve(problem.restricted(free, held))
+    fixed = _solve(problem.with_bounds(lower, upper))
+    assert alone.objective == pytest.approx(fixed.objective, abs=1.0)
+    assert problem.restricted(free, held).num_cols == len(free)

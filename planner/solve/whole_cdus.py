@@ -5,9 +5,12 @@ share, with one binary per site for "cools by liquid" (planner.model.cooling): a
 the exact model, so its bound bounds the exact optimum. After it, the exact model (the same
 rows, CDUs integer and the spares binary) is solved with every other decision held at the
 first solve's values: a MILP of the CDUs alone, whose optimum is the cheapest whole CDUs, by
-type, with one spare per N+1 type in use, for the plan's IT. Where holding the IT leaves no
-whole plan (a tight floor or budget), the step holds only the first-stage decisions (halls,
-upgrades, conversions, tenant choices), then none. The first solve's bound stays the plan's
+type, with one spare per N+1 type in use, for the plan's IT. It is solved first in the cooling
+columns alone (the rows they touch, every other column held: a MILP of a few hundred columns);
+where holding everything leaves no whole plan (a tight floor or budget), the step holds the
+decisions only (mining, halls, racks, upgrades, tenants, market leases: energy and the other
+continuous columns follow), then only the first-stage decisions (halls, upgrades, conversions,
+tenant choices). The first solve's bound stays the plan's
 bound; the plan's gap is measured on the plan written (planner.solve.planning).
 """
 
@@ -82,6 +85,12 @@ def whole_cdu_step(model: Model, x: np.ndarray, opts: PlanOptions, deadline: flo
     integer = problem.integer
     held = np.where(integer, np.rint(x), x)
     step_opts = PlanOptions(opts.solver, STEP_GAP, opts.threads, opts.msg, False, opts.highs_options)
+    free = np.concatenate([model.cooling.integer_columns(), model.cooling.liquid.columns()])
+    alone = solve_problem(problem.restricted(free, held), step_opts, deadline, label="whole-CDU step (all else held)")
+    if alone.has_solution and alone.x is not None:
+        out = held.copy()
+        out[free] = alone.x
+        return out
     for name, cols in (("decisions", decision_columns(model)), ("first stage", first_stage_columns(model))):
         lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
         lower[cols] = upper[cols] = np.clip(held[cols], problem.col_lower[cols], problem.col_upper[cols])
