@@ -18,7 +18,9 @@ The planning MILP keeps cdus and used continuous (:data:`INTEGER_COOLING` lists 
 cdus whole and used binary (planner.solve.whole_cdus makes them so after the solve, every other
 decision fixed) this is the exact model, one type's spare per N+1 type in use; without, a
 relaxation of it (every exact plan is feasible in it, so its bound bounds the exact model)
-whose spare is still a whole unit wherever liquid IT is cooled.
+whose spare is still a whole unit wherever liquid IT is cooled. An elastic model (diagnosis)
+is the exact model (cdus integer, used binary) without liquid: there hall_it may be relaxed,
+so IT is not bounded by U_st.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class Cooling:
 def define_cooling(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, it: LinExpr, mode: str) -> Cooling:
     """cdus, used and liquid with the cooling rows (module docstring)."""
     cdu = ins.cdu
+    exact = m.elastic is not None  # diagnosis: whole CDUs and spares, no liquid binary (see the docstring)
     base = ins.site.existing_cdus[:, :, None] + ins.site.wip_cdus * (mode != "bau")  # [S, C, T] in place anyway
     need = site_it_ub.max(axis=1)  # [S] most liquid MW a site could hold
     most = np.ceil(need[:, None] / cdu.mw[None, :]) + cdu.spare[None, :] + base[:, :, -1]
@@ -63,12 +66,18 @@ def define_cooling(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, it: Lin
         "site cdu period",
         lower=P(base, "site cdu period"),
         upper=P(most, "site cdu"),
+        integer=exact,
         where=P(exists, "site cdu"),
     )
     monotone(m, "cdu_build", cdus)
     spare = exists & (cdu.spare[None, :] > 0)
     used = m.var(
-        "cdu_used", "site cdu period", lower=P(base > 0, "site cdu period"), upper=1.0, where=P(spare, "site cdu")
+        "cdu_used",
+        "site cdu period",
+        lower=P(base > 0, "site cdu period"),
+        upper=1.0,
+        integer=exact,
+        where=P(spare, "site cdu"),
     )
     monotone(m, "cdu_used_build", used)
     liquid_it = (it * P(ins.rack.liquid, "rack")).sum("rack")
@@ -103,7 +112,7 @@ def _define_liquid(
 ) -> Var:
     """liquid[s,t] with cdu_liquid_build, cdu_spare and cdu_liquid, at sites with an N+1 type that
     could cool HPC; 1 where an N+1 type is in place anyway."""
-    where = spare.any(axis=1) & (site_it_ub.max(axis=1) > 0)  # [S]
+    where = spare.any(axis=1) & (site_it_ub.max(axis=1) > 0) & (m.elastic is None)  # [S]
     in_place = ((base > 0) & spare[:, :, None]).any(axis=1)  # [S, T]
     liquid = m.var(
         "cdu_liquid", "site period", lower=P(in_place, "site period"), upper=1.0, integer=True, where=P(where, "site")

@@ -239,7 +239,6 @@ FAMILIES: dict[str, Family] = {
             "site period",
             "cooling",
             "liquid_cooling",
-            1.0,
         ),
         _f(
             "liquid_cooling",
