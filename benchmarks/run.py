@@ -35,7 +35,7 @@ def _portfolio(rung: str):
 
     if RUNGS[rung] is None:
         return load_portfolio(ROOT / "sites" / "us-miners.yaml")
-    sites, tenants = RUNGS[rung]
+    sites, tenants = RUNGS[rung]  # type: ignore[misc]
     return portfolio_from_dict(random_portfolio(sites, tenants, seed=2026, name=f"ladder-{rung}"), ROOT)
 
 
@@ -127,18 +127,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cbc-rungs", nargs="*", default=["S", "M"], choices=list(RUNGS))
     ap.add_argument("--milp-rungs", nargs="*", default=["M"], choices=list(RUNGS))
     ap.add_argument("--time-limit", type=float, default=600.0)
+    ap.add_argument("--skip-auto", action="store_true", help="only the --milp-rungs runs, no method 'auto'")
+    ap.add_argument("--label", default="", help="a label for the table's heading (e.g. the code measured)")
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("RESULTS.md"))
     args = ap.parse_args(argv)
     rows = []
     for rung in args.rungs:
-        runs = [("highs", "auto")] + ([("cbc", "auto")] if rung in args.cbc_rungs else [])
+        runs = [] if args.skip_auto else [("highs", "auto")] + ([("cbc", "auto")] if rung in args.cbc_rungs else [])
         runs += [("highs", "milp")] if rung in args.milp_rungs else []
         for solver, method in runs:
             row = run_rung(rung, solver, method, args.time_limit)
             print(json.dumps(row), flush=True)
             rows.append(row)
     lines = [
-        f"\n## {_versions()} | time limit {args.time_limit:g} s\n",
+        f"\n## {_versions()} | time limit {args.time_limit:g} s{' | ' + args.label if args.label else ''}\n",
+        f"`python benchmarks/run.py {' '.join(argv if argv is not None else sys.argv[1:])}`\n",
         "| rung | solver | method | variables (integer) | constraints | nonzeros | build s | solve s | total s "
         "| status | NPV M USD | bound M USD | gap | peak RSS MiB | NPV uplift M USD |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",

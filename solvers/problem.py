@@ -90,6 +90,44 @@ class MatrixProblem:
         """The same problem with every integrality dropped (the LP relaxation)."""
         return _replace(self, integer=np.zeros(self.num_cols, dtype=bool))
 
+    def with_integer(self, columns: np.ndarray) -> MatrixProblem:
+        """The same problem with `columns` integer as well (a relaxation made exact)."""
+        integer = self.integer.copy()
+        integer[np.asarray(columns, dtype=int)] = True
+        return _replace(self, integer=integer)
+
+    def restricted(self, free: np.ndarray, x: np.ndarray) -> MatrixProblem:
+        """The problem in the columns `free` alone, every other column held at its value in x:
+        the rows that touch a free column, their bounds less the held columns' activity, and
+        the objective of the free columns plus that of the held ones as its constant."""
+        free = np.asarray(free, dtype=int)
+        is_free = np.zeros(self.num_cols, dtype=bool)
+        is_free[free] = True
+        rows = np.repeat(np.arange(self.num_rows), np.diff(self.starts))
+        held_x = np.where(is_free, 0.0, x)
+        held = np.bincount(rows, weights=self.value * held_x[self.index], minlength=self.num_rows)
+        keep = np.zeros(self.num_rows, dtype=bool)
+        keep[rows[is_free[self.index]]] = True
+        new_col = np.full(self.num_cols, -1)
+        new_col[free] = np.arange(len(free))
+        nz = keep[rows] & is_free[self.index]
+        new_row = np.cumsum(keep) - 1
+        starts, index, value = csr(new_row[rows[nz]], new_col[self.index[nz]], self.value[nz], int(keep.sum()))
+        return MatrixProblem(
+            name=f"{self.name}_restricted",
+            maximize=self.maximize,
+            cost=self.cost[free],
+            col_lower=self.col_lower[free],
+            col_upper=self.col_upper[free],
+            integer=self.integer[free],
+            row_lower=self.row_lower[keep] - held[keep],
+            row_upper=self.row_upper[keep] - held[keep],
+            starts=starts,
+            index=index,
+            value=value,
+            offset=self.offset + float(self.cost @ held_x),
+        )
+
     def with_bounds(self, lower: np.ndarray, upper: np.ndarray) -> MatrixProblem:
         """The same problem with other column bounds (e.g. integers fixed)."""
         return _replace(self, col_lower=lower, col_upper=upper)

@@ -17,7 +17,8 @@ at cost (pass_through and modified_gross leases), draw the rest:
                      allows it (with draw above the block, nothing is left to resell)
 Each MWh a tenant uses is billed to it at the price of the contract it is drawn from, so a higher
 contract price (resale prices held) never raises the plan's value; a scenario multiplier scales
-resale prices too, and where resale pays more than the contract, resold take-or-pay energy earns more. Cash flows [s,t]: energy -h_t sum_c price_c,t paid; pass-
+resale prices too, and where resale pays more than the contract, resold take-or-pay energy earns more.
+Cash flows [s,t]: energy -h_t sum_c price_c,t paid; pass-
 through +h_t sum_c price_c,t draw_pt; resale of paid, undrawn take-or-pay energy +h_t resale_c,t resold;
 coincident peak -CP_s,t lf sum_r PUE (it - it_pt)
 (tenants who pay their energy pay their share of the peak charge too).

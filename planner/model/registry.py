@@ -10,122 +10,8 @@ never built, when a family's check does not exist, or when a validator check is 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from planner.model.algebra import Dims, canonical
-
-
-@dataclass(frozen=True)
-class Family:
-    """One constraint family."""
-
-    name: str
-    bounds: str
-    unit: str
-    dims: Dims
-    concern: str
-    checks: tuple[str, ...]
-    """validator checks that re-test it; "cash_flows" for rows that define a cash flow (re-tested
-    by recomputing every stream); "definition" for rows defining a quantity the results derive
-    from the decisions themselves; "valid_inequality" for rows implied by the others."""
-    penalty: float | None = None
-    slack_scale: float = 1.0
-
-
-def _f(
-    name: str,
-    bounds: str,
-    unit: str,
-    dims: str,
-    concern: str,
-    checks: str,
-    penalty: float | None = None,
-    slack_scale: float = 1.0,
-) -> Family:
-    return Family(
-        name, bounds, unit, canonical(tuple(dims.split())), concern, tuple(checks.split()), penalty, slack_scale
-    )
-
-
-M2 = 1.0 / 300.0
-"""penalty per m2 of land or floor slack: 300 m2 cost as much as 1 MW of power slack (the
-diagnosis then names the resource to add where one would do)."""
-MONEY = 1e-7
-"""penalty per USD of budget or concentration slack (carried in M USD, slack_scale 1e6: USD-sized
-slack next to capex coefficients of 1e7 upset HiGHS's presolve)."""
-
-FUNDING = (
-    _f(
-        "funding_balance",
-        "funding of the operator's capex and debt service (sources = uses)",
-        "M USD",
-        "operator period",
-        "funding",
-        "funding_balance",
-        MONEY * 1e6,
-        1.0,
-    ),
-    _f(
-        "debt_balance",
-        "debt outstanding: opening + draws + capitalised interest - repayments",
-        "USD",
-        "facility period",
-        "funding",
-        "debt_balance",
-    ),
-    _f("debt_size", "facility commitment", "USD", "facility", "funding", "debt_size"),
-    _f(
-        "debt_ltc",
-        "loan-to-cost: principal drawn to date <= share of the capex to date",
-        "USD",
-        "facility period",
-        "funding",
-        "debt_ltc",
-    ),
-    _f(
-        "contracted_value",
-        "remaining rent of the backing tenants, discounted at the debt rate",
-        "USD",
-        "facility period",
-        "funding",
-        "definition",
-    ),
-    _f("debt_ltcv", "loan-to-contracted-value while drawing", "USD", "facility period", "funding", "debt_ltcv"),
-    _f(
-        "amortisation",
-        "principal repaid on the facility's schedule (or at most the balloon left)",
-        "USD",
-        "facility period",
-        "funding",
-        "amortisation",
-    ),
-    _f(
-        "debt_maturity",
-        "nothing outstanding from the maturity on",
-        "USD",
-        "facility period",
-        "funding",
-        "debt_maturity",
-    ),
-    _f(
-        "dscr",
-        "debt service coverage: contracted rent >= DSCR x debt service",
-        "USD",
-        "facility period",
-        "funding",
-        "dscr",
-    ),
-    _f(
-        "equity_available",
-        "new equity put in to date <= equity available to date",
-        "USD",
-        "operator period",
-        "funding",
-        "equity_available",
-    ),
-)
-"""Funding families, built only for portfolios with financing (planner.model.funding); their rows are
-in M USD (funding_balance's slack too: 1e-7 per USD as the other money slacks)."""
+from planner.model.family import M2, MONEY, Family, _f
+from planner.model.funding_families import FUNDING
 
 FAMILIES: dict[str, Family] = {
     f.name: f
@@ -278,6 +164,38 @@ FAMILIES: dict[str, Family] = {
             "a CDU type keeps its spare once installed",
             "units",
             "site cdu period",
+            "cooling",
+            "liquid_cooling",
+        ),
+        _f(
+            "cdu_spare_unit",
+            "a CDU type's spare is a unit installed",
+            "units",
+            "site cdu period",
+            "cooling",
+            "valid_inequality",
+        ),
+        _f(
+            "cdu_liquid_build",
+            "a site cooling by liquid keeps doing so",
+            "-",
+            "site period",
+            "cooling",
+            "irreversibility",
+        ),
+        _f(
+            "cdu_spare",
+            "a site cooling by liquid keeps an N+1 spare",
+            "units",
+            "site period",
+            "cooling",
+            "liquid_cooling",
+        ),
+        _f(
+            "cdu_liquid",
+            "liquid-cooled IT only at sites cooling by liquid",
+            "MW",
+            "site period",
             "cooling",
             "liquid_cooling",
         ),

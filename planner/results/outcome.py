@@ -88,7 +88,7 @@ class Plan:
         out = {
             "site_period": site_period(ins, d),
             "tenants": tenants(ins, d),
-            "cash_flows": cash_flow_table(ins, self.cash_flows),
+            "cash_flows": cash_flow_table(ins, self.cash_flows, self.flows_by_class),
             "procurement": self.procurement(),
         }
         book = ledger(ins, d, self.flows_by_class)

@@ -12,6 +12,7 @@ from planner.inputs import Inputs
 from planner.inputs.power import contracted_mw
 from planner.model.finance import STREAMS
 from planner.results.capex import increments
+from planner.results.cashflows import Flows
 from planner.results.decisions import Decisions
 
 
@@ -73,15 +74,20 @@ def tenants(ins: Inputs, d: Decisions) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(
-        rows, columns=["tenant_id", "committed", "signed", "site_id", "it_mw", "start", "term_periods", "revenue_usd"]
+        rows, columns=["tenant_id", "committed", "signed", "site_id", "it_mw", "start", "term_months", "revenue_usd"]
     )
 
 
-def cash_flow_table(ins: Inputs, flows: dict[str, np.ndarray]) -> pd.DataFrame:
-    """One row per period: every stream, the net and the discount factor."""
+def cash_flow_table(ins: Inputs, flows: dict[str, np.ndarray], by_class: Flows) -> pd.DataFrame:
+    """One row per period: every stream, the net, the base discount factor, and the present value
+    of the period's flows, each discounted at its risk class's rate (they add up to the NPV:
+    net x discount_factor does not, as revenue classes are discounted at their own rates)."""
     cf = pd.DataFrame({"period": ins.time.labels, **{k: flows[k] for k in STREAMS}})
     cf["net"] = cf[list(STREAMS)].sum(axis=1)
     cf["discount_factor"] = ins.time.discount
+    cf["present_value_usd"] = sum(
+        (value.sum(axis=0) * ins.fin.factor(risk) for (_, risk), value in by_class.items()), np.zeros(ins.T)
+    )
     return cf
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from planner.results.validator import validate
 from planner.solve.decompose import DECOMPOSE_SITES, DecompositionError, decomposable, solve_decomposed
 from planner.solve.funding_step import best_funding
 from planner.solve.run import PlanningError, PlanOptions, no_plan, solve_problem, start_vector
+from planner.solve.whole_cdus import close_gap, misses_gap, whole_cdu_step
 from planner.solve.whole_racks import whole_rack_step
 from solvers import SolveResult, SolveStatus
 
@@ -65,13 +67,21 @@ def plan(
         raise ValueError("warm start plan is of another portfolio (its sites differ)")
     _say(progress, "build")
     model = build_model(ins, "plan")
+    _say(progress, "solve")
     result, decomposed = _first_solve(model, opts, deadline, method, warm_start)
     if not result.has_solution or result.x is None:
         raise no_plan(result, ins.portfolio.name)
-    x = best_funding(model, result.x, opts, deadline)
-    relaxed = extract(model, x)
+    relaxed = replace(extract(model, result.x), cdus=model.cooling.cdus.value(result.x))
     tol_usd = max(1.0, FEASIBILITY_TOL * float(np.abs(model.problem.cost).sum()))
     check_objective(model, result, relaxed, tol_usd)
+    _say(progress, "whole CDUs")
+    x = whole_cdu_step(model, result.x, opts, deadline)
+    if not decomposed and result.status is SolveStatus.OPTIMAL and misses_gap(model, x, result.bound, gap):
+        _say(progress, "exact CDUs")
+        result = close_gap(model, result, x, opts, deadline)
+        x = result.x if result.x is not None else x
+    x = best_funding(model, x, opts, deadline)
+    relaxed = extract(model, x)
     decisions = whole_racks(relaxed, ins)
     fractional = max(
         np.abs(relaxed.gpu_racks - decisions.gpu_racks).max(initial=0.0),

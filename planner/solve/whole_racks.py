@@ -22,6 +22,7 @@ from planner.results.decisions import Decisions, extract, whole_racks
 from planner.results.validator import validate
 from planner.solve.funding_step import best_funding
 from planner.solve.run import PlanOptions, solve_problem, start_vector
+from planner.solve.whole_cdus import exact_problem, first_stage_columns
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +32,13 @@ purchases; above it, only the purchases (measured: integer purchases took the bu
 2,400-variable portfolio past 150 s without closing a 3% gap)."""
 
 
-def first_stage_columns(model: Model) -> np.ndarray:
-    """Columns of the halls, upgrades, site conversions and tenant choices."""
-    parts = (model.halls.modules, model.power.upgrade, model.halls.hosts, model.leases.start, model.leases.uses)
-    return np.concatenate([v.columns() for v in parts])
-
-
 def whole_rack_step(
     model: Model, x: np.ndarray, floored: Decisions, opts: PlanOptions, deadline: float | None
 ) -> Decisions:
     """Integer re-solve of the purchases from the first solve's values x (module docstring)."""
     ins = model.inputs
     step = build_model(ins, "plan", integer_racks=True)
-    problem = step.problem
+    problem = exact_problem(step)
     if len(model.cloud.bought.columns()) + len(model.cloud.in_use.columns()) > 2 * INTEGER_RACK_LIMIT:
         fixed = first_stage_columns(step)
         lower, upper = problem.col_lower.copy(), problem.col_upper.copy()

@@ -21,7 +21,7 @@ from solvers import SolveOptions
 
 logger = logging.getLogger(__name__)
 
-SITE_FAMILIES = ("mining", "halls", "bought", "cloud", "in_use", "hosts", "cdus", "used")
+SITE_FAMILIES = ("mining", "halls", "bought", "cloud", "in_use", "hosts", "cdus", "used", "liquid")
 """Variable families indexed by site first (named by their place in the model)."""
 
 
@@ -35,6 +35,7 @@ def _site_vars(model: Model) -> dict[str, Var]:
         "hosts": model.halls.hosts,
         "cdus": model.cooling.cdus,
         "used": model.cooling.used,
+        "liquid": model.cooling.liquid,
     }
 
 
