@@ -173,7 +173,11 @@ def _headline(result, k: dict) -> None:
         f"business as usual {money(k['bau_npv_usd'])}   uplift {money(k['npv_uplift_usd'])}   "
         f"IRR {_pct(k['irr_per_year'])}   HPC share of power {_pct(k['hpc_share_of_power'], 0)}"
     )
-    if k.get("peak_funding_usd") is not None:
+    if k.get("peak_funding_usd") is not None and k.get("debt_peak_usd") is None:
+        out.print(
+            f"funding: peak need {money(k['peak_funding_usd'])} (no financing section: debt and equity not planned)"
+        )
+    elif k.get("peak_funding_usd") is not None:
         dscr = k.get("min_dscr")
         out.print(
             f"funding: peak need {money(k['peak_funding_usd'])}   debt peak {money(k.get('debt_peak_usd'))}   "
