@@ -46,7 +46,7 @@ HEADLINE_KPIS: tuple[tuple[str, str], ...] = (
     ("peak_funding_usd", "Peak funding"),
     ("min_dscr", "Minimum DSCR"),
     ("hpc_share_of_power", "HPC share of power"),
-    ("tenant_max_share", "Largest tenant share of HPC revenue"),
+    ("counterparty_max_share", "Largest counterparty share of HPC revenue"),
     ("tenants_signed", "Tenants signed"),
 )
 SOLVER_FACTS: tuple[str, ...] = ("status", "objective_usd", "bound_usd", "gap", "solver", "solve_seconds")

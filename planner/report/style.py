@@ -33,6 +33,7 @@ th,td{padding:3px 9px;border-bottom:1px solid var(--rule);text-align:left;white-
 thead th{background:var(--head);position:sticky;top:0;white-space:normal;min-width:4.5em;max-width:11em}
 .num{text-align:right}
 table.kv th{font-weight:500;color:var(--muted)}
+table.kv td{white-space:normal;overflow-wrap:anywhere}
 table.nested th,table.nested td{border:0;padding:0 8px 0 0}
 details{margin:6px 0 14px}
 summary{cursor:pointer;color:var(--accent)}

@@ -138,7 +138,8 @@ def format_value(value: Any, unit: str) -> str:
     if unit == "USD":
         return money(float(value))
     if unit in ("%", "%/yr"):
-        return f"{100 * value:,.1f} {unit}"
+        digits = 3 if 0 < abs(value) < 0.001 else 2 if 0 < abs(value) < 0.01 else 1  # a 0.02% gap is not 0.0%
+        return f"{100 * value:,.{digits}f} {unit}"
     if unit == "×":
         return f"{value:,.2f}×"
     if unit in ("MW", "MWh", "kW"):
