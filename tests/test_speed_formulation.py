@@ -20,6 +20,7 @@ from planner.model import build_model, builder
 from planner.results.validator import validate
 from planner.solve.run import PlanOptions, solve_problem
 from planner.solve.whole_cdus import close_gap, exact_problem, misses_gap, whole_cdu_step
+from planner.testing.catalogs import neutral_operating
 from planner.testing.synthetic import portfolio_dict, site_dict, tenant_dict
 
 CDU_MW, CDU_CAPEX = 2.5, 1e6
@@ -63,19 +64,7 @@ def _catalog(cdus: list[dict]) -> dict:
         "life_years": 20,
         "source": "test",
     }
-    operating = {
-        "mining_opex_usd_per_mw_year": 0,
-        "hpc_opex_usd_per_mw_year": 0,
-        "cloud_opex_usd_per_mw_year": 1000,
-        "hpc_load_factor": 1.0,
-        "cloud_utilisation": 1.0,
-        "mining_uptime": 1.0,
-        "pue_mining_air": 1.0,
-        "pue_mining_immersion": 1.0,
-        "pue_per_degc_above_15": 0.0,
-        "grid_asset_life_years": 30,
-        "source": "test",
-    }
+    operating = neutral_operating()
     asic = {"id": "a", "th_per_s": 100, "watts": 1000, "price_usd": 0, "source": "test"}
     return {"racks": [rack], "cooling_units": cdus, "asics": [asic], "hall_modules": [hall], "operating": operating}
 
