@@ -52,6 +52,7 @@ def test_all_notebooks_found() -> None:
         "04_sensitivity.ipynb",
         "05_custom_site.ipynb",
         "06_uncertainty.ipynb",
+        "07_financing.ipynb",
     ]
 
 
