@@ -28,8 +28,12 @@ SOURCES_FILE = "SOURCES.md"
 
 def bundled_dir() -> Path:
     """The folder holding the bundled data, as a real filesystem path (``sites/`` of the clone
-    for an editable install, ``planner/bundled/`` in site-packages for a wheel)."""
-    root = resources.files(PACKAGE)
+    for an editable install or when planner is imported from a checkout, ``planner/bundled/`` in
+    site-packages for a wheel)."""
+    try:
+        root = resources.files(PACKAGE)
+    except ModuleNotFoundError:  # planner imported from a source checkout: sites/ is the package's folder
+        root = Path(__file__).resolve().parents[2] / "sites"
     if not isinstance(root, Path) or not root.is_dir():
         raise FileNotFoundError(f"the bundled data ({PACKAGE}) are not a folder on disk: {root}")
     return root
