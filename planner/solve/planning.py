@@ -108,7 +108,10 @@ def _first_solve(
     """The plan's solve: decomposed by site where chosen and possible, else the whole MILP."""
     if _decompose(model.inputs, method, warm_start):
         try:
-            return solve_decomposed(model, opts.solver, opts.rel_gap, deadline, opts.threads), True
+            result = solve_decomposed(model, opts.solver, opts.rel_gap, deadline, opts.threads)
+            if result.has_solution:
+                return result, True
+            logger.warning("site decomposition found no plan (%s); solving the portfolio as one MILP", result.message)
         except DecompositionError as exc:
             logger.warning("%s; solving the portfolio as one MILP", exc)
     start = start_vector(model, warm_start.decisions) if warm_start is not None else None

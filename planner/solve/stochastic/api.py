@@ -40,6 +40,7 @@ from planner.solve.stochastic.risk import Risk
 from planner.solve.stochastic.risk import objective as objective_of
 from planner.solve.stochastic.stages import decision_period, first_stage_columns
 from planner.solve.stochastic.tasks import LocalRunner, Outcome, Runner, TaskOptions, solve_task
+from planner.solve.whole_cdus import exact_problem
 from solvers import SolveOptions, SolveStatus, get_solver
 
 logger = logging.getLogger(__name__)
@@ -93,8 +94,8 @@ def solve_stochastic(
     ev = scenario_model(expected)
     d = decision_period(models[0].inputs, decision_date, FIELD)
     cols, _ = first_stage_columns(models + [ev], d)
-    blocks = [scenario_block(m.problem, cols[s], risk) for s, m in enumerate(models)]
-    ev_block = scenario_block(ev.problem, cols[-1], Risk(risk.alpha, 0.0))
+    blocks = [scenario_block(exact_problem(m), cols[s], risk) for s, m in enumerate(models)]
+    ev_block = scenario_block(exact_problem(ev), cols[-1], Risk(risk.alpha, 0.0))
     chosen = method if method != "auto" else _by_size(models[0].problem.num_cols, n)
     runner = runner or LocalRunner()
     opts = TaskOptions(solver, gap, time_limit, 1)

@@ -26,6 +26,7 @@ from planner.solve.stochastic.result import StochasticPlan
 from planner.solve.stochastic.risk import Risk
 from planner.solve.stochastic.stages import decision_period, first_stage_columns
 from planner.solve.stochastic.tasks import LocalRunner, Runner, TaskOptions
+from planner.solve.whole_cdus import exact_problem
 
 
 def evaluate_plan(
@@ -48,7 +49,7 @@ def evaluate_plan(
     cols, _ = first_stage_columns(models + [own], d)
     x = start_vector(own, base.decisions)
     values = np.where(cols[-1] >= 0, x[np.maximum(cols[-1], 0)], 0.0)
-    blocks = [scenario_block(m.problem, cols[s], Risk()) for s, m in enumerate(models)]
+    blocks = [scenario_block(exact_problem(m), cols[s], Risk()) for s, m in enumerate(models)]
     found = evaluate(models, blocks, values, runner or LocalRunner(), TaskOptions(solver, gap, time_limit, 1))
     return pd.DataFrame(
         {
