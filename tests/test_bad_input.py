@@ -397,3 +397,22 @@ def test_a_lease_running_since_before_the_horizon_is_fine() -> None:
     assert problems_of(data) == []
     data["tenants"][0]["term_months"] = 24  # ended in 2025
     assert problems_of(data) == [("tenants[0].start_latest", "2023-06-01")]
+
+
+def test_a_document_that_does_not_read_is_refused_before_the_heavy_imports(tmp_path: Path) -> None:
+    """A hostile document is refused without importing the descriptor models or geopandas (the
+    cost of `dcplan validate` on it is then Python and the CLI alone: benchmarks/hostile_yaml.py)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text("name: " + "[" * 100_000 + "]" * 100_000 + "\n")
+    code = (
+        "import sys\nfrom planner.describe.errors import InputError\n"
+        "from planner.describe.loading import load_portfolio\n"
+        f"try:\n    load_portfolio({str(path)!r})\nexcept InputError:\n    pass\nelse:\n    raise SystemExit(3)\n"
+        "heavy = ('geopandas', 'shapely', 'planner.describe.descriptors', 'pydantic')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

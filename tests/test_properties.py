@@ -36,7 +36,9 @@ from hypothesis.control import current_build_context
 from hypothesis.errors import InvalidArgument
 
 import planner.describe.geometry as geometry
+import planner.describe.land_loading as land_loading
 import planner.describe.loading as loading
+import planner.describe.portfolio as portfolio_mod
 import planner.model.builder as builder
 import planner.solve.planning as planning
 from planner import InputError, Plan, load_portfolio, portfolio_from_dict
@@ -1085,12 +1087,12 @@ def drop_family(mp: pytest.MonkeyPatch, family: str) -> None:
 
 def wrap_land(mp: pytest.MonkeyPatch, change) -> None:
     """A broken geometry stage: each site's land is change(land, parcel series, setback)."""
-    resolve = loading.resolve_land
+    resolve = land_loading.resolve_land
 
     def broken(parcel, exclusions, buildings, setback_m, source):
         return change(resolve(parcel, exclusions, buildings, setback_m, source), parcel, setback_m)
 
-    mp.setattr(loading, "resolve_land", broken)
+    mp.setattr(land_loading, "resolve_land", broken)
 
 
 def mutant(check, args: tuple, mp: pytest.MonkeyPatch, breakage, match: str = "") -> None:
@@ -1333,12 +1335,12 @@ def _round_floats(x: Any, digits: int = 8) -> Any:
 
 
 def test_mutation_yaml_round_trip_catches_a_lossy_writer(monkeypatch):
-    write = loading._write_yaml
+    write = portfolio_mod._write_yaml
     mutant(
         check_yaml_round_trip,
         (fixed_portfolio(),),
         monkeypatch,
-        lambda m: m.setattr(loading, "_write_yaml", lambda path, data: write(path, _round_floats(data))),
+        lambda m: m.setattr(portfolio_mod, "_write_yaml", lambda path, data: write(path, _round_floats(data))),
         "changed the descriptor",
     )
 
@@ -1374,13 +1376,13 @@ def test_mutation_buildable_catches_a_growing_setback(monkeypatch):
 
 
 def test_mutation_setback_monotone_catches_a_reversed_setback(monkeypatch):
-    resolve = loading.resolve_land
+    resolve = land_loading.resolve_land
     mutant(
         check_setback_monotone,
         (fixed_portfolio(), 0, [0.0, 20.0, 40.0]),
         monkeypatch,
         lambda m: m.setattr(
-            loading, "resolve_land", lambda p, e, b, sb, src: resolve(p, e, b, max(0.0, 60.0 - sb), src)
+            land_loading, "resolve_land", lambda p, e, b, sb, src: resolve(p, e, b, max(0.0, 60.0 - sb), src)
         ),
         "grew with the setback",
     )

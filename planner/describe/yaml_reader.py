@@ -295,3 +295,15 @@ def _line_column(text: str, offset: int) -> str:
 
 def _mb(n: int) -> str:
     return f"{n / 1024 / 1024:g} MB"
+
+
+def read_mapping(path: Path, problems: list[Problem]) -> Any:
+    """A YAML file's top-level mapping, or None with the reasons appended to `problems`."""
+    before = len(problems)
+    data = read_yaml(path, problems)
+    if len(problems) > before:
+        return None
+    if not isinstance(data, dict):
+        problems.append(Problem(str(path), "<root>", short(data), "expected a mapping of keys"))
+        return None
+    return data
