@@ -83,6 +83,7 @@ def test_plan_quiet_prints_nothing_and_still_writes(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == "" and proc.stderr == ""
     assert (tmp_path / "out" / "plan.json").exists()
+    assert not list((tmp_path / "out").glob("*.png"))  # figures only with --png: report.html has them
 
 
 def test_report_rewrites_the_page_from_the_plan_folder(tmp_path):

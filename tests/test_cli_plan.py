@@ -31,7 +31,7 @@ FILES = (
     "cash_flows.csv",
     "procurement.csv",
     "sites.geojson",
-    "power_split.png",
+    "power_split.png",  # with --png
     "cash_flows.png",
     "buildout.png",
     "report.html",
@@ -73,10 +73,10 @@ def _leftovers(folder: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def whitefiber(tmp_path_factory):
-    """`dcplan plan sites/whitefiber.yaml --out DIR`, as a user runs it (a subprocess)."""
+    """`dcplan plan sites/whitefiber.yaml --out DIR --png`, as a user runs it (a subprocess)."""
     out = tmp_path_factory.mktemp("whitefiber") / "plan"
     proc = subprocess.run(
-        [*_dcplan(), "plan", str(WHITEFIBER), "--out", str(out)],
+        [*_dcplan(), "plan", str(WHITEFIBER), "--out", str(out), "--png"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -197,12 +197,12 @@ def test_crash_while_writing_leaves_previous_output_untouched(whitefiber, tmp_pa
     shutil.copytree(out, target)
     before = _snapshot(target)
 
-    def boom(plan):
+    def boom(plan, path):
         raise RuntimeError("disk full")
 
-    import planner.report.plots
+    import planner.report.files
 
-    monkeypatch.setattr(planner.report.plots, "buildout", boom)
+    monkeypatch.setattr(planner.report.files, "sites_geojson", boom)  # the last file written
     result = CliRunner().invoke(app, ["plan", str(_small_portfolio(tmp_path)), "--out", str(target)])
     assert result.exit_code != 0
     assert _snapshot(target) == before

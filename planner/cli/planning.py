@@ -50,6 +50,9 @@ def plan_command(
     warm_start: Annotated[Path | None, typer.Option("--warm-start", help="folder of a previous plan")] = None,
     verbose: Annotated[int, typer.Option("-v", "--verbose", count=True, help="-v progress, -vv solver log")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress and no summary (errors only)")] = False,
+    png: Annotated[
+        bool, typer.Option("--png", help="also write the figures as PNG (report.html has them as SVG)")
+    ] = False,
     scenarios: ScenariosOption = None,
     decision_date: DecisionDateOption = None,
     cvar_alpha: CvarAlphaOption = None,
@@ -57,9 +60,6 @@ def plan_command(
     scheduler: SchedulerOption = None,
 ) -> None:
     """Plan a portfolio: solve, validate, compare with business as usual, write files."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # the plan's figures go to files only
     from planner.solve.planning import METHODS
     from planner.solve.planning import plan as make_plan
     from planner.solve.run import PlanningError
@@ -93,14 +93,19 @@ def plan_command(
             )
     except PlanningError as exc:
         raise _no_plan(exc, pf, solver, target) from None
-    _write(result, target, quiet)
+    _write(result, target, quiet, png)
 
 
-def _write(result, target: Path, quiet: bool) -> None:
-    """The plan's files, its summary (unless quiet), and exit 1 if the validator found violations."""
+def _write(result, target: Path, quiet: bool, png: bool) -> None:
+    """The plan's files (PNG figures if `png`), its summary (unless quiet), and exit 1 if the
+    validator found violations."""
     from planner.report.files import write_plan
 
-    written = write_plan(result, target)
+    if png:
+        import matplotlib
+
+        matplotlib.use("Agg")  # the figures go to files only
+    written = write_plan(result, target, figures=png)
     if not quiet:
         _summary(result)
         out.print(f"files written to {written}")

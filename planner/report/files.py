@@ -1,5 +1,7 @@
 """Write a plan's files, atomically: JSON, CSV tables, plan.xlsx, report.html, GeoJSON of the
-sites, PNG plots.
+sites, and on request PNG figures (report.html draws the same charts as inline SVG; the PNGs,
+for slides, cost matplotlib's import and rendering: most of `dcplan plan`'s time on a small
+portfolio, benchmarks/profile_plan.py).
 
 Everything goes to a temporary folder beside the target, which then replaces the target
 in one rename: an interrupted run never leaves a half-written plan, and a failed run does
@@ -16,9 +18,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
-from planner.report import funding_plot, plots
 from planner.report.html import render_report
 from planner.report.xlsx import write_xlsx
 from planner.results.outcome import Plan
@@ -32,12 +31,12 @@ FILES = (
     "cash_flows.csv",
     "procurement.csv",
     "sites.geojson",
-    "power_split.png",
-    "cash_flows.png",
-    "buildout.png",
     "report.html",
     "plan.xlsx",
 )
+"""Files of every plan (with financing, funding.csv too)."""
+FIGURES = ("power_split.png", "cash_flows.png", "buildout.png")
+"""PNG figures written when asked for (with financing, funding.png too)."""
 
 
 def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> Path:
@@ -60,8 +59,8 @@ def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> Path:
     return out_dir
 
 
-def write_plan(plan: Plan, out_dir: Path) -> Path:
-    """All plan files into out_dir (replaced as a whole)."""
+def write_plan(plan: Plan, out_dir: Path, figures: bool = False) -> Path:
+    """All plan files into out_dir (replaced as a whole); the PNG figures too if `figures`."""
 
     def write(tmp: Path) -> None:
         data = plan.to_dict()
@@ -72,22 +71,28 @@ def write_plan(plan: Plan, out_dir: Path) -> Path:
         write_xlsx(frames, tmp / "plan.xlsx", kpis=data["kpis"])
         (tmp / "report.html").write_text(render_report(data, frames, plan.inputs.portfolio), encoding="utf-8")
         sites_geojson(plan, tmp / "sites.geojson")
-        for name, make in (
-            ("power_split", plots.power_split),
-            ("cash_flows", plots.cash_flows),
-            ("buildout", plots.buildout),
-        ):
-            fig = make(plan)
-            fig.savefig(tmp / f"{name}.png", dpi=110)
-            plt.close(fig)
-        if "funding" in frames:
-            fig = funding_plot.waterfall(plan)
-            fig.savefig(tmp / "funding.png", dpi=110)
-            plt.close(fig)
+        if figures:
+            write_figures(plan, tmp, funding="funding" in frames)
 
     path = write_atomically(out_dir, write)
     logger.info("wrote %s", path)
     return path
+
+
+def write_figures(plan: Plan, folder: Path, funding: bool) -> None:
+    """The PNG figures (FIGURES, and funding.png when `funding`) into folder (matplotlib,
+    imported here; the backend is the caller's: the CLI selects Agg)."""
+    import matplotlib.pyplot as plt
+
+    from planner.report import funding_plot, plots
+
+    makers = {"power_split": plots.power_split, "cash_flows": plots.cash_flows, "buildout": plots.buildout}
+    if funding:
+        makers["funding"] = funding_plot.waterfall
+    for name, make in makers.items():
+        fig = make(plan)
+        fig.savefig(folder / f"{name}.png", dpi=110)
+        plt.close(fig)
 
 
 def write_json(out_dir: Path, name: str, data: dict) -> Path:
