@@ -104,6 +104,11 @@ def test_one_lease_one_loan_by_hand(golden: Plan) -> None:
     debt = f["draws_usd"] - f["interest_paid_usd"] - f["repayment_usd"]
     paper = (f["free_cash_flow_usd"] + debt).to_numpy()
     assert k["equity_irr_per_year"] == pytest.approx(irr(paper, golden.inputs.time.years), abs=1e-9)
+    put_in = f["equity_in_usd"].sum()
+    if put_in > 1.0:  # what equity gets back (all of E but what it put in) over what it put in
+        assert k["equity_multiple"] == pytest.approx((paper.sum() + put_in) / put_in, rel=1e-6)
+    else:
+        assert k["equity_multiple"] is None
     assert k["peak_funding_usd"] == pytest.approx(f["capex_usd"]["2026"] + f["capex_usd"]["2027"], rel=1e-9)
 
 

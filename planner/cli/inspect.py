@@ -103,6 +103,7 @@ def compare(
         "npv_uplift_usd",
         "irr_per_year",
         "equity_irr_per_year",
+        "equity_multiple",
         "peak_funding_usd",
         "min_dscr",
         "hpc_it_mw_end",

@@ -155,6 +155,10 @@ def _pct(x: float | None, digits: int = 1) -> str:
     return "-" if x is None else f"{x:.{digits}%}"
 
 
+def _times(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}x"
+
+
 def _headline(result, k: dict) -> None:
     """Status, NPV with bound and gap, what lies after the horizon, NPV by risk class, BAU, funding."""
     status = result.status
@@ -187,7 +191,7 @@ def _headline(result, k: dict) -> None:
         out.print(
             f"funding: peak need {money(k['peak_funding_usd'])}   debt peak {money(k.get('debt_peak_usd'))}   "
             f"min DSCR {'-' if dscr is None else f'{dscr:.2f}x'}   equity NPV {money(k.get('equity_npv_usd'))}   "
-            f"equity IRR {_pct(k.get('equity_irr_per_year'))}"
+            f"equity IRR {_pct(k.get('equity_irr_per_year'))}   equity multiple {_times(k.get('equity_multiple'))}"
         )
 
 

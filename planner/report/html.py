@@ -41,6 +41,7 @@ HEADLINE_KPIS: tuple[tuple[str, str], ...] = (
     ("npv_uplift_usd", "Uplift over business as usual"),
     ("irr_per_year", "IRR"),
     ("equity_irr_per_year", "Equity IRR"),
+    ("equity_multiple", "Equity multiple (returned / put in)"),
     ("payback_period", "Payback (discounted)"),
     ("capex_usd", "Capex"),
     ("peak_funding_usd", "Peak funding"),

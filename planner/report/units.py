@@ -37,6 +37,7 @@ label: ``tenant_max_share`` -> ("tenant max share", "%"), ``hpc_share_of_power``
 EXACT: dict[str, tuple[str, str]] = {
     "gap": ("gap", "%"),
     "min_dscr": ("minimum DSCR", "×"),
+    "equity_multiple": ("equity multiple", "×"),
     "tenant_hhi": ("tenant HHI", ""),
     "payback_period": ("payback", ""),
     "discount_factor": ("discount factor", ""),

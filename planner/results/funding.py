@@ -12,8 +12,12 @@ Waterfall per operator and period, each row balancing (planner.model.funding, fu
   OCF + sum_f (draw - fee - paid - repay) + equity + cash_t-1 = CAPEX + distribution + cash_t
 Equity cash flow E[o,t] = distribution - equity, plus at the last period the equity's value at
 the horizon end, VALUE_AFTER + cash_T-1 - sum_f D_T-1. Equity NPV = sum d^e_t E_t (d^e at the
-cost of equity); equity IRR: the rate at which sum_{o} E has value 0 (mid-period years);
-equity payback: the first period from which the cumulative sum_o E, discounted at the cost of
+cost of equity); equity IRR: the rate at which sum_{o} E has value 0 (mid-period years; None
+where the value keeps one sign from -99% to 1,000%/yr, e.g. equity that takes distributions from
+the mining cash before it puts anything in and is worth more than it puts in at every rate);
+equity multiple: what equity gets back over what it puts in, undiscounted,
+sum_{o,t} (distribution + the value at the horizon end) / sum_{o,t} equity (None when equity
+puts nothing in); equity payback: the first period from which the cumulative sum_o E, discounted at the cost of
 equity, is back at >= 0 after being negative. Peak funding need: the most the cumulative
 OCF - CAPEX of the portfolio (summed over operators) falls below 0. Minimum DSCR: the least
 CFADS_f,t / DS*_f,t over the periods after a facility's draw window and before its maturity
@@ -227,19 +231,28 @@ def _payback(ins: Inputs, flows: np.ndarray, discount: np.ndarray) -> str | None
 
 
 def funding_kpis(ins: Inputs, d: Decisions, flows: Flows | None = None) -> dict[str, Any]:
-    """equity_irr_per_year, equity_payback_period, equity_npv_usd, peak_funding_usd, debt_peak_usd,
-    min_dscr (module docstring); the equity and debt figures None without financing."""
+    """equity_irr_per_year, equity_multiple, equity_payback_period, equity_npv_usd, peak_funding_usd,
+    debt_peak_usd, min_dscr (module docstring); the equity and debt figures None without financing."""
     flows = flows_by_class(ins, d) if flows is None else flows
     out: dict[str, Any] = {"peak_funding_usd": peak_funding_usd(ins, d, flows)}
     book = ledger(ins, d, flows)
     if book is None:
-        keys = ("equity_irr_per_year", "equity_payback_period", "equity_npv_usd", "debt_peak_usd", "min_dscr")
+        keys = (
+            "equity_irr_per_year",
+            "equity_multiple",
+            "equity_payback_period",
+            "equity_npv_usd",
+            "debt_peak_usd",
+            "min_dscr",
+        )
         return {**out, **dict.fromkeys(keys)}
     total = equity_flows(ins, book).sum(axis=0)
+    put_in = float(book.values.equity_usd.sum())
     debt = book.values.debt_usd.sum(axis=0)
     return {
         **out,
         "equity_irr_per_year": irr(total, ins.time.years),
+        "equity_multiple": (float(total.sum()) + put_in) / put_in if put_in > 1.0 else None,
         "equity_payback_period": _payback(ins, total, book.fin.equity_discount),
         "equity_npv_usd": equity_npv(ins, book),
         "debt_peak_usd": float(debt.max(initial=0.0)) if book.fin.facility.F else 0.0,
