@@ -35,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data" / "cflp"
-WAYS = ("bare", "dcplan")
+WAYS = ("bare", "dcplan", "dcplan+link")
 MATCH_RTOL = 1e-6
 
 
@@ -61,14 +61,43 @@ def run_bare(name: str, gap: float) -> dict:
     }
 
 
-def run_dcplan(name: str, gap: float) -> dict:
-    """Reduce one instance to a portfolio and plan it, timing each phase of plan()."""
+def with_capacity_link() -> None:
+    """Add to every model built in this process the rows a new site's running IT needs its
+    conversion for, sum_r it[s,r,t] <= peak_it_mw[s] hosts[s,t] (peak_it_mw: peak contracted or
+    interconnect MW over the best PUE): the analogue of the bare sum_j d_j x_ij <= s_i y_i, which
+    dcplan's model lacks (its capacity rows do not hold hosts). They are filed under the family
+    "hall_it" (same grid), as the registry has no family of their own."""
+    import planner.model as pm
+    from planner.model.algebra import P
+    from planner.model.halls import peak_it_mw
+
+    seen: dict = {}
+    define_halls, define_power = pm.define_halls, pm.define_power
+
+    def halls(m, ins, mode):
+        seen["halls"] = define_halls(m, ins, mode)
+        return seen["halls"]
+
+    def power(m, ins, mining, it, it_pt):
+        hosts = seen["halls"].hosts
+        lhs = it.sum("rack") - hosts * P(peak_it_mw(ins), "site")
+        m.constrain("hall_it", lhs, "<=", 0.0, where=P(hosts.exists, "site period"))
+        return define_power(m, ins, mining, it, it_pt)
+
+    pm.define_halls, pm.define_power = halls, power  # type: ignore[assignment]
+
+
+def run_dcplan(name: str, gap: float, link: bool = False) -> dict:
+    """Reduce one instance to a portfolio and plan it, timing each phase of plan(); `link`: with
+    the capacity link rows (with_capacity_link)."""
     from benchmarks.speed import PhaseClock
     from planner import plan
     from planner.inputs import prepare
     from planner.model import build_model
     from planner.testing.cflp import cflp_portfolio, read_instance
 
+    if link:
+        with_capacity_link()
     inst = read_instance(DATA / f"{name}.txt")
     start = time.perf_counter()
     clock = PhaseClock("load")
@@ -94,8 +123,19 @@ def run_dcplan(name: str, gap: float) -> dict:
     }
 
 
+def run_way(way: str, name: str, gap: float) -> dict:
+    """`way` on one instance twice in this process: the first run's seconds are the cold start
+    (first calls of the libraries: projections, HiGHS's threads), the second's are reported."""
+    if way == "bare":
+        first, second = run_bare(name, gap), run_bare(name, gap)
+    else:
+        link = way == "dcplan+link"
+        first, second = run_dcplan(name, gap, link), run_dcplan(name, gap, link)
+    return {**second, "cold_s": first["total_s"]}
+
+
 def _in_process(way: str, name: str, gap: float) -> dict:
-    """One solve of `way` in a fresh Python process."""
+    """run_way in a fresh Python process."""
     out = subprocess.run(
         [sys.executable, __file__, "_run", way, name, "--gap", repr(gap)], capture_output=True, text=True, check=True
     )
@@ -103,12 +143,12 @@ def _in_process(way: str, name: str, gap: float) -> dict:
 
 
 def measure(names: list[str], repeat: int, gap: float) -> dict[str, dict[str, list[dict]]]:
-    """Every instance solved both ways `repeat` times, alternating which way goes first."""
+    """Every instance solved every way `repeat` times, the order rotating from one round to the next."""
     runs: dict[str, dict[str, list[dict]]] = {n: {w: [] for w in WAYS} for n in names}
     turn = 0
     for name in names:
         for _ in range(repeat):
-            for way in WAYS if turn % 2 == 0 else WAYS[::-1]:
+            for way in WAYS[turn % 3 :] + WAYS[: turn % 3]:
                 row = _in_process(way, name, gap)
                 print(json.dumps({"instance": name, "way": way, **row}), flush=True)
                 runs[name][way].append(row)
@@ -117,40 +157,47 @@ def measure(names: list[str], repeat: int, gap: float) -> dict[str, dict[str, li
 
 
 HEADER = [
-    "| instance | m x n | optimum | bare cost | dcplan cost | match 1e-6 | bare build s | bare solve s "
+    "| instance | m x n | optimum | bare cost | dcplan cost | +link cost | match 1e-6 | bare build s | bare solve s "
     "| bare s | dcplan load s | prepare s | build s | solve s | post-solve s | dcplan s | dcplan / bare "
-    "| solve / bare solve | integers bare / dcplan | dcplan status |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| +link solve s | +link s | +link / bare | cold s: bare / dcplan / +link | integers bare / dcplan "
+    "| dcplan status |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
 ]
+
+
+def _med(rows: list[dict], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
 
 
 def table(runs: dict[str, dict[str, list[dict]]], optima: dict[str, float], shapes: dict[str, str]) -> list[str]:
     """Markdown rows: per instance, medians over the repeats of each way."""
-
-    def med(rows: list[dict], key: str) -> float:
-        return statistics.median(r[key] for r in rows)
-
     lines = list(HEADER)
     for name, ways in runs.items():
-        b, d, opt = ways["bare"], ways["dcplan"], optima[name]
-        match = all(abs(r["cost"] - opt) <= MATCH_RTOL * abs(opt) for r in b + d)
+        b, d, k, opt = ways["bare"], ways["dcplan"], ways["dcplan+link"], optima[name]
+        match = all(abs(r["cost"] - opt) <= MATCH_RTOL * abs(opt) for r in b + d + k)
+        cold = " / ".join(f"{_med(w, 'cold_s'):.2f}" for w in (b, d, k))
         lines.append(
             f"| {name} | {shapes[name]} | {opt:,.3f} | {b[-1]['cost']:,.3f} | {d[-1]['cost']:,.3f} "
-            f"| {'yes' if match else 'NO'} | {med(b, 'build_s'):.2f} | {med(b, 'solve_s'):.2f} "
-            f"| {med(b, 'total_s'):.2f} | {med(d, 'load_s'):.2f} | {med(d, 'prepare_s'):.2f} "
-            f"| {med(d, 'build_s'):.2f} | {med(d, 'solve_s'):.2f} | {med(d, 'post_s'):.2f} "
-            f"| {med(d, 'total_s'):.2f} | {med(d, 'total_s') / med(b, 'total_s'):.2f} "
-            f"| {med(d, 'solve_s') / med(b, 'solve_s'):.2f} | {b[-1]['integers']} / {d[-1]['integers']} "
-            f"| {d[-1]['status']} |"
+            f"| {k[-1]['cost']:,.3f} | {'yes' if match else 'NO'} | {_med(b, 'build_s'):.2f} "
+            f"| {_med(b, 'solve_s'):.2f} | {_med(b, 'total_s'):.2f} | {_med(d, 'load_s'):.2f} "
+            f"| {_med(d, 'prepare_s'):.2f} | {_med(d, 'build_s'):.2f} | {_med(d, 'solve_s'):.2f} "
+            f"| {_med(d, 'post_s'):.2f} | {_med(d, 'total_s'):.2f} | {_med(d, 'total_s') / _med(b, 'total_s'):.2f} "
+            f"| {_med(k, 'solve_s'):.2f} | {_med(k, 'total_s'):.2f} | {_med(k, 'total_s') / _med(b, 'total_s'):.2f} "
+            f"| {cold} | {b[-1]['integers']} / {d[-1]['integers']} | {d[-1]['status']} |"
         )
     return lines
 
 
 def _totals(runs: dict[str, dict[str, list[dict]]]) -> str:
-    """Sum over the instances of each way's median seconds, and their ratio."""
-    bare = sum(statistics.median(r["total_s"] for r in w["bare"]) for w in runs.values())
-    dc = sum(statistics.median(r["total_s"] for r in w["dcplan"]) for w in runs.values())
-    return f"All instances: bare {bare:.1f} s, dcplan {dc:.1f} s, ratio {dc / bare:.2f}."
+    """Sum over the instances of each way's median seconds, and their ratios to the bare one."""
+    total = {w: sum(_med(r[w], "total_s") for r in runs.values()) for w in WAYS}
+    cold = {w: sum(_med(r[w], "cold_s") for r in runs.values()) for w in WAYS}
+    return (
+        f"All instances, seconds: bare {total['bare']:.1f}, dcplan {total['dcplan']:.1f} "
+        f"({total['dcplan'] / total['bare']:.2f}x), dcplan+link {total['dcplan+link']:.1f} "
+        f"({total['dcplan+link'] / total['bare']:.2f}x); cold starts: bare {cold['bare']:.1f}, "
+        f"dcplan {cold['dcplan']:.1f}, dcplan+link {cold['dcplan+link']:.1f}."
+    )
 
 
 def _load() -> str:
@@ -170,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--append", type=Path, help="append the table to this markdown file")
     args = ap.parse_args(argv)
     if args.table[:1] == ["_run"]:
-        way, name = args.table[1:3]
-        print(json.dumps((run_bare if way == "bare" else run_dcplan)(name, args.gap)))
+        print(json.dumps(run_way(args.table[1], args.table[2], args.gap)))
         return 0
     from benchmarks.run import _versions
 
