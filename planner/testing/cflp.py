@@ -172,3 +172,10 @@ def bare_problem(inst: Instance, strong: bool = True) -> pulp.LpProblem:
         for j in range(n) if strong else ():
             prob += x[i][j] <= y[i], f"link{i}_{j}"
     return prob
+
+
+def solve_bare(prob: pulp.LpProblem, rel_gap: float) -> tuple[bool, float | None]:
+    """Solve with PuLP's own HiGHS adapter (as a PuLP user would): (optimal, objective). PuLP 3
+    returns the status code, PuLP 4 an LpSolveStats holding it; 1 is optimal in both."""
+    outcome = prob.solve(pulp.HiGHS(msg=False, gapRel=rel_gap))
+    return getattr(outcome, "status", outcome) == 1, pulp.value(prob.objective)
