@@ -126,11 +126,20 @@ def fixed_problem(model, coarse: dict, months: int):
     return dataclasses.replace(p, col_lower=lower, col_upper=upper), clipped
 
 
+def by_stream(ins, flows: dict) -> dict[str, float]:
+    """NPV of each cash-flow stream, every risk class and site together."""
+    out: dict[str, float] = {}
+    for (stream, risk), value in flows.items():
+        out[stream] = out.get(stream, 0.0) + float((value * ins.fin.factor(risk)[None, :]).sum())
+    return out
+
+
 def run_variant(rung: str, name: str, time_limit: float, months: int) -> dict:
     """Plan one variant; for a coarse one, also solve the full model with its early decisions fixed."""
     from planner import plan, portfolio_from_dict
     from planner.inputs import prepare
     from planner.model import build_model
+    from planner.results.cashflows import flows_by_class
     from planner.solve.run import PlanOptions, solve_problem
 
     load = os.getloadavg()[0]
@@ -152,6 +161,7 @@ def run_variant(rung: str, name: str, time_limit: float, months: int) -> dict:
         "bound": result.solve["bound"],
         "method": "decompose" if "site decomposition" in result.solve["message"] else "milp",
         "early": early,
+        "streams": by_stream(result.inputs, flows_by_class(result.inputs, result.decisions)),
     }
     problem = build_model(result.inputs).problem
     out.update(variables=problem.num_cols, integers=int(problem.integer.sum()))
@@ -233,6 +243,28 @@ def tables(rows: list[dict], months: int) -> list[str]:
             f"| {r['rung']} | {r['variant']} | {_diff(r['early'], f['early'])} | {x['status']}, {_m(x['npv'])}, "
             f"{_m(x['bound'])} | [{_m(lo)}, {_m(hi)}] |"
         )
+    return lines + ["", *stream_table(rows)]
+
+
+def stream_table(rows: list[dict]) -> list[str]:
+    """Markdown: each rung's NPV by cash-flow stream, full resolution and each coarse plan's difference."""
+    lines = []
+    for rung in dict.fromkeys(r["rung"] for r in rows):
+        runs = [r for r in rows if r["rung"] == rung and "streams" in r]
+        if not runs:
+            continue
+        full, names = runs[0], [r["variant"] for r in runs[1:]]
+        lines += [
+            f"| {rung}: stream, NPV M USD | {full['variant']} | "
+            + " | ".join(f"{n} - {full['variant']}" for n in names)
+            + " |",
+            "|---|---|" + "---|" * len(names),
+        ]
+        for stream in sorted(set().union(*(r["streams"] for r in runs))):
+            base = full["streams"].get(stream, 0.0)
+            diffs = " | ".join(_m(r["streams"].get(stream, 0.0) - base) for r in runs[1:])
+            lines.append(f"| {stream} | {_m(base)} | {diffs} |")
+        lines.append("")
     return lines
 
 
