@@ -150,25 +150,34 @@ def settings_table(portfolio: Path, variants: list[str], repeat: int, gap: float
     return lines
 
 
+class PhaseClock:
+    """A plan() progress listener that adds up the wall seconds of each phase in `phases`, from
+    its creation (phase `first`) until the event of phase "end"."""
+
+    def __init__(self, first: str = "load") -> None:
+        self.phases: dict[str, float] = {}
+        self.current, self.since = first, time.perf_counter()
+
+    def __call__(self, event: dict) -> None:
+        """Close the current phase when an event names another (MIP search events are ignored)."""
+        if "elapsed_s" in event or event.get("phase") == self.current:
+            return
+        now = time.perf_counter()
+        self.phases[self.current] = self.phases.get(self.current, 0.0) + now - self.since
+        self.current, self.since = event["phase"], now
+
+
 def plan_row(portfolio: Path) -> dict:
     """plan() on one portfolio: load, plan (every phase), with the seconds of each."""
     from planner import load_portfolio, plan
 
-    phases: dict[str, float] = {}
-    current, since = ["load"], [time.perf_counter()]
-
-    def progress(event: dict) -> None:
-        if "elapsed_s" in event or event.get("phase") == current[0]:
-            return
-        now = time.perf_counter()
-        phases[current[0]] = phases.get(current[0], 0.0) + now - since[0]
-        current[0], since[0] = event["phase"], now
-
     start = time.perf_counter()
+    clock = PhaseClock()
     loaded = load_portfolio(portfolio)
-    progress({"phase": "prepare"})
-    result = plan(loaded, progress=progress)
-    progress({"phase": "end"})
+    clock({"phase": "prepare"})
+    result = plan(loaded, progress=clock)
+    clock({"phase": "end"})
+    phases = clock.phases
     return {
         "portfolio": portfolio.stem,
         "sites": len(result.inputs.site.ids),
