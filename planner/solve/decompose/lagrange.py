@@ -159,6 +159,8 @@ class Settings:
     iterations: int | None = None
     rel_gap: float = 1e-4
     block_s: float = 30.0
+    highs_options: dict | None = None
+    """Further HiGHS options of the block solves."""
 
 
 def lagrangian_bound(
@@ -177,9 +179,10 @@ def lagrangian_bound(
     lam = project(neutral_prices(p, part) if start is None else np.asarray(start, dtype=float), part)
     best = Bound(np.inf, lam.copy())
     theta, stale, last_s = THETA, 0, 0.0
+    width = int(getattr(solve, "width", 1))
     while _more(best, settings, last_s, target):
         t1 = time.perf_counter()
-        value, x = evaluate(p, part, lam, solve, _block_options(settings))
+        value, x = evaluate(p, part, lam, solve, _block_options(settings, len(part.problems), width))
         last_s = time.perf_counter() - t1
         best.iterations += 1
         best.trace.append(value)
@@ -217,12 +220,14 @@ def _more(best: Bound, s: Settings, last_s: float, target: float | None) -> bool
     return s.deadline is None or s.deadline - time.perf_counter() > max(last_s, BLOCK_MIN_S)
 
 
-def _block_options(s: Settings) -> SolveOptions:
-    """One block's solve: single-threaded, to the run's gap, within block_s and the time left."""
-    limit = s.block_s if s.deadline is None else max(BLOCK_MIN_S, min(s.block_s, s.deadline - time.perf_counter()))
-    return SolveOptions(
-        time_limit_s=limit, rel_gap=s.rel_gap, threads=1, highs_options={"mip_feasibility_tolerance": MIP_FEASIBILITY}
-    )
+def _block_options(s: Settings, blocks: int, width: int) -> SolveOptions:
+    """One block's solve: single-threaded, to the run's gap, within block_s and its share of the
+    time left (`blocks` blocks on `width` workers)."""
+    limit = s.block_s
+    if s.deadline is not None:
+        limit = max(BLOCK_MIN_S, min(limit, (s.deadline - time.perf_counter()) * width / max(1, blocks)))
+    extra = {"mip_feasibility_tolerance": MIP_FEASIBILITY, **(s.highs_options or {})}
+    return SolveOptions(time_limit_s=limit, rel_gap=s.rel_gap, threads=1, highs_options=extra)
 
 
 def as_lp(part: Partition) -> Partition:
@@ -238,6 +243,7 @@ class DaskBlocks:
     def __init__(self, client, problems: Sequence[MatrixProblem]) -> None:
         self.client = client
         self.futures = client.scatter(list(problems))
+        self.width = max(1, len(client.scheduler_info().get("workers", {})))
 
     def __call__(self, blocks: Sequence[MatrixProblem], costs: Sequence[np.ndarray], options: SolveOptions):
         """Each block's (bound, point), in order."""
