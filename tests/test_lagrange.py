@@ -18,6 +18,7 @@ from planner import portfolio_from_dict
 from planner.describe.errors import InputError
 from planner.inputs import prepare
 from planner.model import build_model
+from planner.solve.decompose import bounding
 from planner.solve.decompose import lagrange as L
 from planner.solve.decompose.blocks import implied_bounds, partition, site_labels
 from planner.solve.decompose.bounding import Parallel, lagrange_step
@@ -138,7 +139,7 @@ def test_a_multiplier_of_the_wrong_sign_is_caught():
         assert below(run(m, start, iterations=1).trace, best)
 
 
-def incumbent_block(problem, cost, options):
+def incumbent_block(problem, cost, options, stop_at=None):
     """Mutation: the block's incumbent (its column lower bounds without one) in place of its proven bound."""
     r = get_solver("highs").solve(dataclasses.replace(problem, cost=cost), options)
     x = r.x if r.x is not None else np.where(np.isfinite(problem.col_lower), problem.col_lower, 0.0)
@@ -157,9 +158,17 @@ def test_incumbents_in_place_of_proven_bounds_are_caught():
 
 
 @pytest.mark.parametrize("lp", [False, True])
-def test_the_step_in_this_process_gives_a_valid_bound(lp):
-    m = model_of(small(3, 5, 3))
+def test_the_step_in_this_process_gives_a_valid_bound(lp, monkeypatch):
+    monkeypatch.setattr(bounding, "MAX_ITERATIONS", 2)
+    m = model_of(small(3, 3, 2))
     best = incumbent(m)
     b = lagrange_step(m, best, lp_of(m) if lp else None, None, 1e-3, Parallel(dask=False))
     assert b is not None and not below(b.trace, best)
     assert lagrange_step(m, best, None, 1.0, 1e-7, Parallel(dask=False)) is None  # below MIN_BUDGET_S
+
+
+def test_blocks_past_the_deadline_count_with_their_box_bound():
+    m = model_of(small(3, 3, 2))
+    part = partition(m.problem, site_labels(m))
+    value, _ = L.evaluate(m.problem, part, np.zeros(part.num_coupling), L.serial, EXACT, stop_at=0.0)
+    assert value >= incumbent(m) and np.isfinite(value)  # the propagated bounds keep every box finite

@@ -105,7 +105,8 @@ def _propagate(a, rows, cols, side, lo, up, num_rows: int, num_cols: int) -> tup
     others_inf = count[rows] - infinite
     rest = side[rows] - (total[rows] - np.where(infinite, 0.0, least))
     ok = (others_inf == 0) & np.isfinite(side[rows]) & (a != 0)
-    limit = np.where(ok, rest, np.inf) / np.where(a == 0, 1.0, np.abs(a))
+    with np.errstate(over="ignore"):  # a tiny coefficient: no bound from that row (inf)
+        limit = np.where(ok, rest, np.inf) / np.where(a == 0, 1.0, np.abs(a))
     limit = limit + BOUND_SLACK * np.maximum(1.0, np.abs(limit))
     new_up, new_lo = np.full(num_cols, np.inf), np.full(num_cols, -np.inf)
     pos, neg = ok & (a > 0), ok & (a < 0)

@@ -25,7 +25,7 @@ from solvers import SolveResult
 
 logger = logging.getLogger(__name__)
 
-MAX_ITERATIONS = 40
+MAX_ITERATIONS = 10
 """Evaluations of L(lambda) without a time limit (estimate: the 10-site portfolios close to
 1e-6 in under 10 from zero)."""
 MIN_BUDGET_S = 10.0
@@ -87,8 +87,15 @@ def _solver(part: Partition, parallel: Parallel) -> Iterator:
         return
     from planner.sweep.execute import dask_client  # Dask only when asked for
 
-    with dask_client(parallel.workers, parallel.scheduler) as client:
-        yield DaskBlocks(client, part.problems)
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(dask_client(parallel.workers, parallel.scheduler))
+            solve = DaskBlocks(client, part.problems)
+        except Exception as exc:  # noqa: BLE001 - no cluster (e.g. a script without a __main__ guard): serial
+            logger.warning("lagrange: no Dask cluster (%s: %s): blocks solved in this process", type(exc).__name__, exc)
+            yield serial
+            return
+        yield solve
 
 
 def describe(bound: Bound | None) -> str:

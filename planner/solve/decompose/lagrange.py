@@ -12,8 +12,9 @@ lambda_r <= 0 where u_r = +inf, free for ranged and equality rows}:
 Weak duality: for x feasible in the MILP, mu'(u - A x) >= 0 and nu'(A x - l) >= 0, so
 c'x + c0 <= c'x + c0 + mu'(u - A x) + nu'(A x - l) <= L(lambda): L(lambda) >= the optimum for
 every lambda in Lambda. A block is a MILP of its own; what is summed is its solver's proven
-bound (HiGHS mip_dual_bound, the LP optimum for a block without integers), never its
-incumbent, so L stays an upper bound when a block stops at its gap or time limit. A block
+bound, never its incumbent: the lesser of its LP relaxation's optimum and HiGHS's mip_dual_bound
+(both upper bounds of the block's optimum, so their minimum is one, and L(lambda) is never
+above the LP-block value), so L stays an upper bound when a block stops at its gap or time limit. A block
 without a proven bound (stopped before its root LP) makes L(lambda) = +inf: no bound.
 
 Multipliers start from the LP duals when given, else at the "neutral" prices that leave the
@@ -65,21 +66,43 @@ class Bound:
     iteration_seconds: list[float] = field(default_factory=list)
 
 
-BlockSolve = Callable[[Sequence[MatrixProblem], Sequence[np.ndarray], SolveOptions], list[tuple[float, np.ndarray]]]
+BlockSolve = Callable[..., list[tuple[float, np.ndarray]]]
 """Solves blocks with the given costs: each block's proven bound (+inf: none) and a point of it."""
 
 
-def solve_block(problem: MatrixProblem, cost: np.ndarray, options: SolveOptions) -> tuple[float, np.ndarray]:
+def solve_block(
+    problem: MatrixProblem, cost: np.ndarray, options: SolveOptions, stop_at: float | None = None
+) -> tuple[float, np.ndarray]:
     """The block's proven bound with `cost` (+inf: none; -inf: infeasible) and its best point
-    (its column lower bounds where none was found)."""
+    (the LP's, or its column lower bounds, where the MILP found none). The bound is the lesser
+    of its LP optimum and its MILP's dual bound, both upper bounds of its optimum; past
+    `stop_at` (epoch seconds) no solve is started and the bound is that of the column box,
+    sum_j max(c_j lo_j, c_j up_j)."""
     block = MatrixProblem(**{**{k: getattr(problem, k) for k in ("name", "maximize")}, **_arrays(problem, cost)})
-    result = get_solver("highs").solve(block, options)
-    fallback = np.where(np.isfinite(block.col_lower), block.col_lower, 0.0)
-    x = result.x if result.x is not None and len(result.x) == block.num_cols else fallback
-    if result.status.value == "infeasible":
-        return -np.inf, x
-    bound = result.bound
-    return (np.inf if bound is None or not np.isfinite(bound) else float(bound)), x
+    if stop_at is not None and time.time() > stop_at:
+        return box_bound(block), np.where(np.isfinite(block.col_lower), block.col_lower, 0.0)
+    run = get_solver("highs")
+    lp = run.solve(block.relaxed(), dataclasses.replace(options, highs_options=None))
+    if lp.status.value == "infeasible":
+        return -np.inf, np.where(np.isfinite(block.col_lower), block.col_lower, 0.0)
+    x = lp.x if lp.x is not None and len(lp.x) == block.num_cols else None
+    bound = np.inf if lp.bound is None else float(lp.bound)
+    if block.is_mip:
+        result = run.solve(block, options)
+        if result.status.value == "infeasible":
+            return -np.inf, x if x is not None else np.where(np.isfinite(block.col_lower), block.col_lower, 0.0)
+        if result.x is not None and len(result.x) == block.num_cols:
+            x = result.x
+        if result.bound is not None and np.isfinite(result.bound):
+            bound = min(bound, float(result.bound))
+    return bound, x if x is not None else np.where(np.isfinite(block.col_lower), block.col_lower, 0.0)
+
+
+def box_bound(p: MatrixProblem) -> float:
+    """max c'x over the column bounds alone (+inf where a column with a cost is unbounded that way)."""
+    with np.errstate(invalid="ignore"):
+        terms = np.maximum(p.cost * p.col_lower, p.cost * p.col_upper)
+    return float(np.sum(np.where(p.cost == 0, 0.0, terms)))
 
 
 def _arrays(p: MatrixProblem, cost: np.ndarray) -> dict:
@@ -87,9 +110,11 @@ def _arrays(p: MatrixProblem, cost: np.ndarray) -> dict:
     return {"cost": cost, **{k: getattr(p, k) for k in keys}}
 
 
-def serial(blocks: Sequence[MatrixProblem], costs: Sequence[np.ndarray], options: SolveOptions):
+def serial(
+    blocks: Sequence[MatrixProblem], costs: Sequence[np.ndarray], options: SolveOptions, stop_at: float | None = None
+):
     """Blocks solved one after the other in this process."""
-    return [solve_block(b, c, options) for b, c in zip(blocks, costs)]
+    return [solve_block(b, c, options, stop_at) for b, c in zip(blocks, costs)]
 
 
 def sign_box(part: Partition) -> tuple[np.ndarray, np.ndarray]:
@@ -113,12 +138,18 @@ def row_terms(lam: np.ndarray, part: Partition) -> float:
 
 
 def evaluate(
-    p: MatrixProblem, part: Partition, lam: np.ndarray, solve: BlockSolve, options: SolveOptions
+    p: MatrixProblem,
+    part: Partition,
+    lam: np.ndarray,
+    solve: BlockSolve,
+    options: SolveOptions,
+    stop_at: float | None = None,
 ) -> tuple[float, np.ndarray]:
-    """L(lam) (module docstring) and the blocks' points as one column vector."""
+    """L(lam) (module docstring) and the blocks' points as one column vector; blocks not started
+    by `stop_at` (epoch seconds) count with their box bound."""
     reduced = p.cost - part.transpose_times(lam, p.num_cols)
     costs = [reduced[cols] for cols in part.columns]
-    answers = solve(part.problems, costs, options)
+    answers = solve(part.problems, costs, options, stop_at)
     x = np.zeros(p.num_cols)
     for cols, (_, xb) in zip(part.columns, answers):
         x[cols] = xb
@@ -182,11 +213,19 @@ def lagrangian_bound(
     width = int(getattr(solve, "width", 1))
     while _more(best, settings, last_s, target):
         t1 = time.perf_counter()
-        value, x = evaluate(p, part, lam, solve, _block_options(settings, len(part.problems), width))
+        stop_at = None if settings.deadline is None else time.time() + settings.deadline - time.perf_counter()
+        value, x = evaluate(p, part, lam, solve, _block_options(settings, len(part.problems), width), stop_at)
         last_s = time.perf_counter() - t1
         best.iterations += 1
         best.trace.append(value)
         best.iteration_seconds.append(last_s)
+        logger.info(
+            "lagrange: evaluation %d: L = %.6g (best %.6g) in %.1f s",
+            best.iterations,
+            value,
+            min(value, best.bound),
+            last_s,
+        )
         if value < best.bound:
             best.bound, best.multipliers, stale = value, lam.copy(), 0
         else:
@@ -245,8 +284,14 @@ class DaskBlocks:
         self.futures = client.scatter(list(problems))
         self.width = max(1, len(client.scheduler_info().get("workers", {})))
 
-    def __call__(self, blocks: Sequence[MatrixProblem], costs: Sequence[np.ndarray], options: SolveOptions):
+    def __call__(
+        self,
+        blocks: Sequence[MatrixProblem],
+        costs: Sequence[np.ndarray],
+        options: SolveOptions,
+        stop_at: float | None = None,
+    ):
         """Each block's (bound, point), in order."""
         n = len(self.futures)
-        tasks = self.client.map(solve_block, self.futures, list(costs), [options] * n, pure=False)
+        tasks = self.client.map(solve_block, self.futures, list(costs), [options] * n, [stop_at] * n, pure=False)
         return self.client.gather(tasks)
