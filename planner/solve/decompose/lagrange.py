@@ -15,13 +15,15 @@ every lambda in Lambda. A block is a MILP of its own; what is summed is its solv
 bound, never its incumbent: the lesser of its LP relaxation's optimum and HiGHS's mip_dual_bound
 (both upper bounds of the block's optimum, so their minimum is one, and L(lambda) is never
 above the LP-block value), so L stays an upper bound when a block stops at its gap or time limit. A block
-without a proven bound (stopped before its root LP) makes L(lambda) = +inf: no bound.
+without a proven bound counts with its LP optimum, one not started by the deadline with the
+bound of its column box (planner.solve.decompose.blocks keeps those finite).
 
 Multipliers start where the caller says (planner.solve.decompose.bounding: the LP duals, else
 zero), by default at the "neutral" prices that leave the columns of each coupling row without
 reduced cost (lambda_r = the median of c_j / a_rj over its columns; on a 10-site portfolio they
-were 1.5% from the optimum after 20 evaluations where zero was 2e-8 after 6), projected onto Lambda. They follow the projected subgradient
-g_r = b_r - A_r x*(lambda) (at lambda_r = 0: the violated side) with Polyak's step
+were 1.5% from the optimum after 20 evaluations where zero was 2e-8 after 6), projected onto
+Lambda. They follow the projected subgradient g_r = b_r - A_r x*(lambda) (at lambda_r = 0:
+the violated side) with Polyak's step
 theta (L(lambda) - target) / |g|^2, target the best plan's objective; theta halves after
 PATIENCE steps without a lower L. The lowest L found is the bound.
 """
