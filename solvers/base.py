@@ -88,6 +88,8 @@ class SolveResult:
     """variable name -> value, for a PuLP problem (empty for a MatrixProblem: see `x`)."""
     x: np.ndarray | None = field(default=None, repr=False, compare=False)
     """one value per column of the problem solved (None without a solution)."""
+    row_dual: np.ndarray | None = field(default=None, repr=False, compare=False)
+    """an optimal LP's row duals, HiGHS's (d objective / d row activity, in the problem's sense; None otherwise)."""
 
     @property
     def has_solution(self) -> bool:

@@ -11,6 +11,7 @@ bound and gap are read from HiGHS's own model status and info.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -171,7 +172,7 @@ class HighsSolver:
             elif kind == "optimal":
                 bound = objective  # an optimal LP proves its own objective
         values = _write_back(h, *pulp_parts) if pulp_parts is not None and x is not None and len(x) else {}
-        return make_result(
+        result = make_result(
             status=status or SolveStatus.ERROR,
             solver=self.name,
             solver_version=version,
@@ -184,6 +185,9 @@ class HighsSolver:
             values=values,
             x=x,
         )
+        if matrix.is_mip or kind != "optimal" or info.dual_solution_status != 2:  # 2: feasible
+            return result
+        return dataclasses.replace(result, row_dual=np.asarray(h.getSolution().row_dual, dtype=float))
 
 
 def _highs_lp(p: MatrixProblem):

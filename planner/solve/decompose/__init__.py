@@ -14,11 +14,15 @@ the duals are degenerate and every site answered all or nothing):
 2. Tenant rounding onto sites (planner.solve.decompose.pieces).
 3. One MILP per site, tenants re-offered (planner.solve.decompose.queue).
 4. The sites' plans combined (planner.solve.decompose.combine).
-5. With the LP of step 1, a time limit and at least IMPROVE_MIN_S seconds of it left: the whole
-   MILP, started from step 4's plan, until the limit; the better plan and the lower of the two
-   bounds are kept. Where step 1 did not try the LP (too large), the time left goes to it, for
-   the bound alone.
-The reported gap is (bound - NPV) / |NPV|, the bound being B or step 5's, if lower.
+5. The Lagrangian bound (planner.solve.decompose.bounding): the rows between sites relaxed,
+   one MILP per site and one for the tenants' starts per evaluation, multipliers from the LP
+   duals of step 1 (else zero) by subgradient towards step 4's NPV, for LAGRANGE_SHARE of the
+   time left (all of it without an LP). Valid whatever the stop (planner.solve.decompose.lagrange).
+6. With the LP of step 1, a time limit and at least IMPROVE_MIN_S seconds of it left: the whole
+   MILP, started from step 4's plan, until the limit; the better plan is kept. Where step 1
+   did not try the LP (too large) and time is left, the LP relaxation, for the bound alone.
+The reported bound is the least of those found (B, step 5's, step 6's; the message names it),
+the gap (bound - NPV) / |NPV|, and the status "optimal" only when it is within the requested gap.
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ import numpy as np
 
 from planner.inputs import Inputs
 from planner.model import Model
+from planner.solve.decompose.bounding import Parallel, describe, lagrange_step
 from planner.solve.decompose.combine import DecompositionError, assembled, fixed_integer_lp
 from planner.solve.decompose.guide import consolidate, it_capacity, merit_order, relaxation, site_rank
+from planner.solve.decompose.lagrange import Bound
 from planner.solve.decompose.pieces import Piece, round_tenants
 from planner.solve.decompose.queue import SiteQueue
 from planner.solve.decompose.sites import site_inputs, tenant_values
@@ -45,6 +51,9 @@ DECOMPOSE_SITES = 60
 """`method="auto"` decomposes portfolios of more sites than this (estimate from the ladder: the
 bundled 15 sites solve whole in under a minute; 100 sites stay 3.8% from the bound after 300 s
 as one MILP)."""
+DASK_MIN_SITES = 100
+"""Sites from which step 5 solves its blocks on an embedded Dask cluster by default (estimate: a
+LocalCluster takes seconds to start; below 100 sites the blocks take less serially)."""
 LP_SHARE = 0.5
 """Share of the time limit the LP relaxation of step 1 may take (estimate)."""
 LP_MAX_VARIABLES = 400_000
@@ -52,6 +61,9 @@ LP_MAX_VARIABLES = 400_000
 take 100-141 s by interior point; the 1,000-site rung's 779k had not finished in 297 s)."""
 IMPROVE_MIN_S = 30.0
 """Least time left after step 4 worth a warm-started whole-MILP solve (estimate)."""
+LAGRANGE_SHARE = 0.5
+"""Share of the time left after step 4 that the Lagrangian bound may take when the whole MILP
+follows (with an LP; estimate)."""
 
 
 def decomposable(ins: Inputs) -> str | None:
@@ -66,11 +78,18 @@ def decomposable(ins: Inputs) -> str | None:
 
 
 def solve_decomposed(
-    model: Model, solver: str, rel_gap: float, deadline: float | None, threads: int | None = None
+    model: Model,
+    solver: str,
+    rel_gap: float,
+    deadline: float | None,
+    threads: int | None = None,
+    parallel: Parallel | None = None,
 ) -> SolveResult:
-    """Steps 1-5 (module docstring): the plan's values, its NPV as objective and the bound (None
-    without an LP or a MILP bound). Raises DecompositionError when a site cannot serve its
-    committed pieces or the sites' plans do not combine."""
+    """Steps 1-6 (module docstring): the plan's values, its NPV as objective and the least bound
+    found (None without one). `parallel`: where step 5 solves its blocks (default: on an
+    embedded Dask cluster from DASK_MIN_SITES sites, else in this process). Raises
+    DecompositionError when a site cannot serve its committed pieces or the sites' plans do not
+    combine."""
     t0 = time.perf_counter()
     run = get_solver(solver)
 
@@ -100,10 +119,12 @@ def solve_decomposed(
     )
     objective, values, step4 = _combine(model, run, x, lp, options)
     message = f"site decomposition: {'merit order' if lp is None else 'LP-guided'}, {sites.solved} site MILPs, {step4}"
-    bound = None if lp is None else lp.objective
-    objective, values, bound, message = _improve(
-        model, run, options, deadline, lp, tried, objective, values, bound, message
-    )
+    bounds, lag = _lagrange(model, objective, lp, deadline, rel_gap, _parallel(model, parallel))
+    message += "; " + describe(lag)
+    objective, values, message = _improve(model, run, options, deadline, lp, tried, objective, values, bounds, message)
+    bound = min(bounds.values()) if bounds else None
+    found = ", ".join(f"{k} {v:.6g}" for k, v in bounds.items())
+    message += "; no bound" if bound is None else f"; bounds: {found}; reported: {min(bounds, key=lambda k: bounds[k])}"
     proven = bound is not None and bound - objective <= rel_gap * abs(objective)
     return make_result(
         status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
@@ -117,6 +138,24 @@ def solve_decomposed(
         message=message,
         x=values,
     )
+
+
+def _lagrange(
+    model: Model, objective: float, lp: SolveResult | None, deadline: float | None, rel_gap: float, parallel: Parallel
+) -> tuple[dict[str, float], Bound | None]:
+    """Step 5: bound name -> bound (the LP's and the Lagrangian's), and the step's Bound."""
+    bounds: dict[str, float] = {} if lp is None or lp.objective is None else {"LP relaxation": float(lp.objective)}
+    left = None if deadline is None else deadline - time.perf_counter()
+    share = LAGRANGE_SHARE if lp is not None else 1.0
+    lag = lagrange_step(model, objective, lp, None if left is None else share * left, rel_gap, parallel)
+    if lag is not None and np.isfinite(lag.bound):
+        bounds["Lagrangian"] = lag.bound
+    return bounds, lag
+
+
+def _parallel(model: Model, parallel: Parallel | None) -> Parallel:
+    """`parallel`, or by default Dask from DASK_MIN_SITES sites and this process below."""
+    return parallel if parallel is not None else Parallel(dask=model.inputs.S >= DASK_MIN_SITES)
 
 
 def _cloud_shares(model: Model, lp: np.ndarray | None) -> np.ndarray | None:
@@ -151,12 +190,13 @@ def _improve(
     tried: bool,
     objective: float,
     values: np.ndarray,
-    bound: float | None,
+    bounds: dict[str, float],
     message: str,
 ):
-    """Step 5: the time left on the whole MILP (with an LP) or on the LP bound (without one)."""
+    """Step 6: the time left on the whole MILP (with an LP) or on the LP bound (without one);
+    the bounds found are added to `bounds`."""
     if deadline is None or deadline - time.perf_counter() < IMPROVE_MIN_S:
-        return objective, values, bound, message + ("; no bound" if bound is None else "")
+        return objective, values, message
     if lp is not None:
         whole = run.solve(model.problem, dataclasses.replace(options(), warm_start=values))
         logger.info(
@@ -166,23 +206,25 @@ def _improve(
             whole.bound,
         )
         if whole.bound is not None:
-            bound = whole.bound if bound is None else min(bound, whole.bound)
+            bounds["whole MILP"] = float(whole.bound)
         if whole.has_solution and whole.x is not None and whole.objective is not None and whole.objective > objective:
             objective, values, message = whole.objective, whole.x, message + "; improved by the whole MILP"
     elif not tried:
         late = relaxation(model, run, dataclasses.replace(options(), lp_method="ipm"))
         logger.info("decomposition: LP relaxation after the plan: %s in %.0f s", late.status.value, late.solve_seconds)
-        if late.has_solution:
-            bound, message = late.objective, message + "; LP bound in the time left"
-    return objective, values, bound, message + ("; no bound" if bound is None else "")
+        if late.has_solution and late.objective is not None:
+            bounds["LP relaxation"], message = late.objective, message + "; LP bound in the time left"
+    return objective, values, message
 
 
 __all__ = [
     "DECOMPOSE_SITES",
     "IMPROVE_MIN_S",
     "LP_MAX_VARIABLES",
+    "LAGRANGE_SHARE",
     "LP_SHARE",
     "DecompositionError",
+    "Parallel",
     "Piece",
     "consolidate",
     "decomposable",
