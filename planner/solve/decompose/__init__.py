@@ -14,10 +14,13 @@ the duals are degenerate and every site answered all or nothing):
 2. Tenant rounding onto sites (planner.solve.decompose.pieces).
 3. One MILP per site, tenants re-offered (planner.solve.decompose.queue).
 4. The sites' plans combined (planner.solve.decompose.combine).
-5. The Lagrangian bound (planner.solve.decompose.bounding): the rows between sites relaxed,
-   one MILP per site and one for the tenants' starts per evaluation, multipliers from the LP
-   duals of step 1 (else zero) by subgradient towards step 4's NPV, for LAGRANGE_SHARE of the
-   time left (all of it without an LP). Valid whatever the stop (planner.solve.decompose.lagrange).
+5. Without the LP of step 1 (none tried, or unfinished): the Lagrangian bound
+   (planner.solve.decompose.bounding): the rows between sites relaxed, one MILP per site and one
+   for the tenants' starts per evaluation, multipliers from zero by subgradient towards step 4's
+   NPV, in the time left. Valid whatever the stop (planner.solve.decompose.lagrange). With the
+   LP it is not run: measured on the 100-site rung (benchmarks/RESULTS.md, 2026-12-02), one
+   evaluation takes 70-127 s and started from the LP duals gains under 0.5% on the LP bound,
+   while the warm-started whole MILP of step 6 bounds the NPV ~29% tighter in that time.
 6. With the LP of step 1, a time limit and at least IMPROVE_MIN_S seconds of it left: the whole
    MILP, started from step 4's plan, until the limit; the better plan is kept. Where step 1
    did not try the LP (too large) and time is left, the LP relaxation, for the bound alone.
@@ -61,9 +64,6 @@ LP_MAX_VARIABLES = 400_000
 take 100-141 s by interior point; the 1,000-site rung's 779k had not finished in 297 s)."""
 IMPROVE_MIN_S = 30.0
 """Least time left after step 4 worth a warm-started whole-MILP solve (estimate)."""
-LAGRANGE_SHARE = 0.5
-"""Share of the time left after step 4 that the Lagrangian bound may take when the whole MILP
-follows (with an LP; estimate)."""
 
 
 def decomposable(ins: Inputs) -> str | None:
@@ -120,7 +120,7 @@ def solve_decomposed(
     objective, values, step4 = _combine(model, run, x, lp, options)
     message = f"site decomposition: {'merit order' if lp is None else 'LP-guided'}, {sites.solved} site MILPs, {step4}"
     bounds, lag = _lagrange(model, objective, lp, deadline, rel_gap, _parallel(model, parallel))
-    message += "; " + describe(lag)
+    message += "" if lag is None and lp is not None else "; " + describe(lag)
     objective, values, message = _improve(model, run, options, deadline, lp, tried, objective, values, bounds, message)
     bound = min(bounds.values()) if bounds else None
     found = ", ".join(f"{k} {v:.6g}" for k, v in bounds.items())
@@ -143,11 +143,13 @@ def solve_decomposed(
 def _lagrange(
     model: Model, objective: float, lp: SolveResult | None, deadline: float | None, rel_gap: float, parallel: Parallel
 ) -> tuple[dict[str, float], Bound | None]:
-    """Step 5: bound name -> bound (the LP's and the Lagrangian's), and the step's Bound."""
-    bounds: dict[str, float] = {} if lp is None or lp.objective is None else {"LP relaxation": float(lp.objective)}
+    """Step 5: bound name -> bound (the LP's, or without it the Lagrangian's), and the step's
+    Bound (None where the LP made it unnecessary)."""
+    if lp is not None and lp.objective is not None:
+        return {"LP relaxation": float(lp.objective)}, None
+    bounds: dict[str, float] = {}
     left = None if deadline is None else deadline - time.perf_counter()
-    share = LAGRANGE_SHARE if lp is not None else 1.0
-    lag = lagrange_step(model, objective, lp, None if left is None else share * left, rel_gap, parallel)
+    lag = lagrange_step(model, objective, lp, left, rel_gap, parallel)
     if lag is not None and np.isfinite(lag.bound):
         bounds["Lagrangian"] = lag.bound
     return bounds, lag
@@ -221,7 +223,6 @@ __all__ = [
     "DECOMPOSE_SITES",
     "IMPROVE_MIN_S",
     "LP_MAX_VARIABLES",
-    "LAGRANGE_SHARE",
     "LP_SHARE",
     "DecompositionError",
     "Parallel",
