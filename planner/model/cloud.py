@@ -48,12 +48,8 @@ class Cloud:
     flows: dict[tuple[str, str], LinExpr]
 
 
-def define_cloud(
-    m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, running_ub: np.ndarray, mode: str, integer_racks: bool
-) -> Cloud:
-    """gpu_racks, cloud_mw and cloud_in_use with gpu_fleet, cloud_in_use and the markets (module
-    docstring); `site_it_ub` [S, T] bounds the IT owned (hall positions), `running_ub` [S, T] the IT
-    in use (halls and power)."""
+def define_cloud(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: str, integer_racks: bool) -> Cloud:
+    """gpu_racks, cloud_mw and cloud_in_use with gpu_fleet, cloud_in_use and the markets (module docstring)."""
     rack = ins.rack
     allowed = (site_it_ub.max(axis=1) > 0)[:, None] & (rack.liquid[None, :] | (ins.site.air_capacity_mw[:, None] > 0))
     allowed &= mode != "bau"
@@ -70,7 +66,7 @@ def define_cloud(
     in_use = m.var(
         "cloud_in_use",
         "site rack period",
-        upper=P(np.floor(running_ub[:, None, :] / rack.mw[None, :, None] + 1e-9), "site rack period"),
+        upper=P(np.floor(site_it_ub[:, None, :] / rack.mw[None, :, None]), "site rack period"),
         integer=integer_racks,
         where=where,
     )

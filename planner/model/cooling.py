@@ -11,9 +11,8 @@
   cdu_spare       sum_{c N+1} used[s,c,t] >= liquid[s,t]   (a site cooling by liquid keeps a spare)
   cdu_liquid      sum_{r liquid} it[s,r,t] <= U_st liquid[s,t]
   air_cooling     sum_{r air} it[s,r,t] <= air capacity_s
-with M_sc = ceil(most IT MW / cap_c) + spare_c + existing_sc and U_st the most IT MW site s
-could run at t: its hall modules' IT and what its power could feed (planner.model.halls.power_it_mw).
-Capex: CDUs when installed.
+with M_sc = ceil(most hall IT MW / cap_c) + spare_c + existing_sc and U_st the most hall IT MW of
+site s in service at t. Capex: CDUs when installed.
 
 The planning MILP keeps cdus and used continuous (:data:`INTEGER_COOLING` lists them): with
 cdus whole and used binary (planner.solve.whole_cdus makes them so after the solve, every other
@@ -55,8 +54,7 @@ class Cooling:
 
 
 def define_cooling(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, it: LinExpr, mode: str) -> Cooling:
-    """cdus, used and liquid with the cooling rows (module docstring); `site_it_ub` [S, T] is U_st,
-    the most IT MW site s could run at t (its halls and its power)."""
+    """cdus, used and liquid with the cooling rows (module docstring)."""
     cdu = ins.cdu
     exact = m.elastic is not None  # diagnosis: whole CDUs and spares, no liquid binary (see the docstring)
     base = ins.site.existing_cdus[:, :, None] + ins.site.wip_cdus * (mode != "bau")  # [S, C, T] in place anyway

@@ -36,7 +36,6 @@ class Halls:
     hosts: Var  # [site, period], where a site has no HPC at the start and may get some
     upper: np.ndarray  # [S, H, T] most modules in service
     site_it_ub: np.ndarray  # [S, T] most hall IT MW in service
-    it_in_use_ub: np.ndarray  # [S, T] most IT MW running: within the halls and the site's power
     it_capacity: LinExpr  # [site, period] sum_h it_h halls
     spend: LinExpr  # [site, period] capex when paid
     flows: dict[tuple[str, str], LinExpr]
@@ -48,14 +47,6 @@ def peak_it_mw(ins: Inputs) -> np.ndarray:
     grid = ins.site.interconnect_mw.copy()
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw)
     return np.minimum(contracted_mw(ins.contract, ins.S).max(axis=1), grid) / ins.site.pue_hpc.min(axis=1)
-
-
-def power_it_mw(ins: Inputs) -> np.ndarray:
-    """[S, T] most IT MW a site's power could feed in period t: min(contracted MW in force,
-    interconnect MW with every upgrade that can be in service by t) / its best HPC PUE."""
-    grid = np.repeat(ins.site.interconnect_mw[:, None].astype(float), ins.T, axis=1)
-    np.add.at(grid, ins.upgrade.site, ins.upgrade.mw[:, None] * ins.upgrade.ready)
-    return np.minimum(contracted_mw(ins.contract, ins.S), grid) / ins.site.pue_hpc.min(axis=1)[:, None]
 
 
 def it_per_hall(ins: Inputs) -> np.ndarray:
@@ -139,8 +130,7 @@ def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
         ("residual_value", "base"): at_last_period(book, ins.T),
     }
     site_it_ub = (upper * ins.hall.it_mw[None, :, None]).sum(axis=1)
-    running_ub = site_it_ub if m.elastic is not None else np.minimum(site_it_ub, power_it_mw(ins))
-    return Halls(halls, hosts, upper, site_it_ub, running_ub, it_capacity, spend, flows)
+    return Halls(halls, hosts, upper, site_it_ub, it_capacity, spend, flows)
 
 
 def define_hall_it(m: ModelBuilder, halls: Halls, it: LinExpr) -> None:

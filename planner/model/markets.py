@@ -35,14 +35,11 @@ class MarketLeases:
     flows: dict[tuple[str, str], LinExpr]
 
 
-def define_markets(
-    m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, running_ub: np.ndarray, mode: str
-) -> MarketLeases:
-    """market_new, market_mw and market_rent with market_fleet, market_rent and market_cap; each
-    at most `running_ub` [S, T], the most IT MW the site's halls and power could run."""
+def define_markets(m: ModelBuilder, ins: Inputs, site_it_ub: np.ndarray, mode: str) -> MarketLeases:
+    """market_new, market_mw and market_rent with market_fleet, market_rent and market_cap."""
     mk = ins.market
     allowed = mk.eligible[:, :, None] & (site_it_ub.max(axis=1) > 0)[None, :, None] & (mode != "bau")
-    upper = P(np.broadcast_to(running_ub[None], (mk.M, ins.S, ins.T)), "market site period")
+    upper = P(np.broadcast_to(site_it_ub[None], (mk.M, ins.S, ins.T)), "market site period")
     new = m.var(
         "market_new", "market site period", upper=upper, where=P(allowed & mk.open[:, None, :], "market site period")
     )

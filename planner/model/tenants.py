@@ -14,8 +14,7 @@ Constraints (planner.inputs.paths: base and renewal MW of each path, tranches in
   renewal_delivery   sum_s renewal[k,s,t] = sum_{j,r} renewal_k,j,r,t start[k,j,r]
   block_total        sum_s block[k,s] = MW_k sign_k;  block, renewal_block  lease, renewal <= block
   block_max, min_block, max_sites   as before;  path_block, path_site   the path_mw sums above
-  tenant_at_hpc_site lease + renewal <= min(MW_k, U_st) hosts[s,t]   (valid inequality, not in elastic
-                     models; U_st the most IT MW site s could run at t, planner.model.halls)
+  tenant_at_hpc_site lease + renewal <= MW_k hosts[s,t]   (valid inequality, not in elastic models)
 A lease is critical IT MW (the tenant fills it with floor(MW / rack kW) whole racks).
 Cash flows [s,t] (risk class: investment_grade for the IG-backed share, contracted for the rest):
 rent lease_k,s,t (lease + rate_factor_k renewal); opex recovered per leased MW; and, by path, the
@@ -159,16 +158,14 @@ def _define_path_blocks(m: ModelBuilder, ins: Inputs, start: Var, block: Var, on
     return path_mw
 
 
-def define_hpc_site_link(m: ModelBuilder, ins: Inputs, leases: Leases, hosts: Var, running_ub: np.ndarray) -> None:
-    """tenant_at_hpc_site: lease + renewal <= min(MW_k, U_st) hosts[s,t] where the site may get its
-    first HPC, with U_st [S, T] the most IT MW site s could run at t (`running_ub`)."""
+def define_hpc_site_link(m: ModelBuilder, ins: Inputs, leases: Leases, hosts: Var) -> None:
+    """tenant_at_hpc_site: lease + renewal <= MW_k hosts[s,t] where the site may get its first HPC."""
     if m.elastic is not None:
         return
     where = (leases.lease.exists | leases.renewal.exists) & hosts.exists[None, :, :]
-    big_m = np.minimum(ins.tenant.mw[:, None, None], running_ub[None, :, :])
     m.constrain(
         "tenant_at_hpc_site",
-        leases.mw - hosts * P(big_m, "tenant site period"),
+        leases.mw - hosts * P(ins.tenant.mw, "tenant"),
         "<=",
         0.0,
         where=P(where, "tenant site period"),
