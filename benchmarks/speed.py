@@ -2,7 +2,8 @@
 HiGHS settings, in one run, each repeated; and plan() end to end on several portfolios.
 
     python benchmarks/speed.py settings [--portfolio sites/us-miners.yaml] [--repeat 2]
-                                        [--variants default restart-off ...] [--out benchmarks/RESULTS.md]
+                                        [--variants default restart-off ...] [--trees main=/path branch=.]
+                                        [--out benchmarks/RESULTS.md]
     python benchmarks/speed.py plans [--portfolios sites/*.yaml] [--trees main=/path/to/main branch=.]
                                      [--out benchmarks/RESULTS.md]
 
@@ -11,8 +12,9 @@ reads HiGHS's log for where the time goes: presolve, the root LP (its bound and 
 is solved), the root node (its bound after cuts, when it ends), nodes, LP iterations. The
 variant "exact-cdus" is the model with CDUs integer and spares binary inside the MILP, as
 before the whole-CDU step (planner.solve.whole_cdus); every other variant is today's model
-with HiGHS options over HiGHS's defaults. Variants are run in
-turn, round-robin, so that a load on the machine falls on all of them alike; wall and process
+with HiGHS options over HiGHS's defaults. With `--trees`, each variant is solved by the planner of
+each source tree (a formulation change, before and after), each solve in a fresh process.
+Variants are run in turn, round-robin, so that a load on the machine falls on all of them alike; wall and process
 CPU seconds are both recorded (2 shared cores: compare within a table, not across tables).
 
 `plans` runs planner.plan() (prepare, build, solve, whole-CDU and whole-rack steps, validation,
@@ -121,14 +123,26 @@ def _f(x, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
-def settings_table(portfolio: Path, variants: list[str], repeat: int, gap: float) -> list[str]:
-    """Markdown rows: each variant's median over `repeat` round-robin solves."""
-    runs: dict[str, list[dict]] = {v: [] for v in variants}
+def _variant_in(tree: Path, portfolio: Path, variant: str, gap: float) -> dict:
+    """solve_variant in a fresh process on the planner of `tree`."""
+    env = {**os.environ, "DCPLAN_TREE": str(tree), "PYTHONPATH": str(tree)}
+    command = [sys.executable, __file__, "_variant", str(portfolio), "--variants", variant, "--gap", str(gap)]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def settings_table(
+    portfolio: Path, variants: list[str], repeat: int, gap: float, trees: dict[str, Path] | None = None
+) -> list[str]:
+    """Markdown rows: each variant's (of each tree's planner, when given) median over `repeat`
+    round-robin solves."""
+    cases = [(None, v) for v in variants] if not trees else [(t, v) for v in variants for t in trees]
+    runs: dict[str, list[dict]] = {v if t is None else f"{t}: {v}": [] for t, v in cases}
     for _ in range(repeat):
-        for v in variants:
-            row = solve_variant(portfolio, v, gap)
+        for (t, v), key in zip(cases, runs):
+            row = solve_variant(portfolio, v, gap) if t is None else _variant_in(trees[t], portfolio, v, gap)  # type: ignore[index]
             print(json.dumps(row), flush=True)
-            runs[v].append(row)
+            runs[key].append(row)
     lines = [
         "| variant | integers | wall s (each run) | CPU s | presolve s | root LP s | root LP bound M USD "
         "| root end s | root bound M USD | nodes | LP iterations | status | NPV M USD (MILP) | bound M USD |",
@@ -217,7 +231,7 @@ def plans_table(portfolios: list[Path], trees: dict[str, Path]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run one table and append it to --out (the command line is recorded with it)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("table", choices=("settings", "plans", "_row"))
+    ap.add_argument("table", choices=("settings", "plans", "_row", "_variant"))
     ap.add_argument("portfolio_path", nargs="?", type=Path, help="(_row) the portfolio of one plans row")
     ap.add_argument("--portfolio", type=Path, default=ROOT / "sites" / "us-miners.yaml")
     ap.add_argument("--portfolios", type=Path, nargs="+", default=sorted((ROOT / "sites").glob("*.yaml")))
@@ -232,12 +246,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.table == "_row":
         print(json.dumps(plan_row(args.portfolio_path)))
         return 0
+    if args.table == "_variant":
+        print(json.dumps(solve_variant(args.portfolio_path, args.variants[0], args.gap)))
+        return 0
+    trees = {k: Path(v) for k, v in (t.split("=", 1) for t in args.trees)}
     if args.table == "settings":
-        body = settings_table(args.portfolio, args.variants, args.repeat, args.gap)
+        several = None if args.trees == ap.get_default("trees") else trees
+        body = settings_table(args.portfolio, args.variants, args.repeat, args.gap, several)
         title = f"{args.portfolio.stem}: first MILP by variant, {args.repeat} round-robin runs, gap {args.gap:g}"
     else:
-        trees = dict(t.split("=", 1) for t in args.trees)
-        body = plans_table(args.portfolios, {k: Path(v) for k, v in trees.items()})
+        body = plans_table(args.portfolios, trees)
         title = "plan() end to end by portfolio"
     command = "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", *body]
