@@ -2,7 +2,8 @@
 HiGHS settings, in one run, each repeated; and plan() end to end on several portfolios.
 
     python benchmarks/speed.py settings [--portfolio sites/us-miners.yaml] [--repeat 2]
-                                        [--variants default restart-off ...] [--out benchmarks/RESULTS.md]
+                                        [--variants default restart-off ...] [--trees main=/path branch=.]
+                                        [--out benchmarks/RESULTS.md]
     python benchmarks/speed.py plans [--portfolios sites/*.yaml] [--trees main=/path/to/main branch=.]
                                      [--out benchmarks/RESULTS.md]
 
@@ -10,10 +11,13 @@ HiGHS settings, in one run, each repeated; and plan() end to end on several port
 reads HiGHS's log for where the time goes: presolve, the root LP (its bound and the time it
 is solved), the root node (its bound after cuts, when it ends), nodes, LP iterations. The
 variant "exact-cdus" is the model with CDUs integer and spares binary inside the MILP, as
-before the whole-CDU step (planner.solve.whole_cdus); every other variant is today's model
-with HiGHS options over HiGHS's defaults. Variants are run in
-turn, round-robin, so that a load on the machine falls on all of them alike; wall and process
-CPU seconds are both recorded (2 shared cores: compare within a table, not across tables).
+before the whole-CDU step (planner.solve.whole_cdus); the DIAGNOSTICS variants change the
+problem (a family relaxed or fixed, a MIP start) to show where the time goes; every other
+variant is today's model with HiGHS options over HiGHS's defaults. With `--trees`, each variant
+is solved by the planner of each source tree (a formulation change, before and after), each
+solve in a fresh process. Variants are run in turn, round-robin, so that a load on the
+machine falls on all of them alike; wall and process CPU seconds are both recorded (2 shared
+cores: compare within a table, not across tables).
 
 `plans` runs planner.plan() (prepare, build, solve, whole-CDU and whole-rack steps, validation,
 business as usual) on each portfolio and records its phases' seconds, status, NPV, bound, gap.
@@ -22,6 +26,7 @@ business as usual) on each portfolio and records its phases' seconds, status, NP
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import re
@@ -31,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 TREE = Path(os.environ.get("DCPLAN_TREE", ROOT))
@@ -56,6 +63,63 @@ VARIANTS: dict[str, dict] = {
 }
 """HiGHS options of each variant, over HiGHS's defaults ("exact-cdus": see the docstring)."""
 
+SUB_MIPS_OFF = {
+    "mip_heuristic_run_rins": False,
+    "mip_heuristic_run_rens": False,
+    "mip_heuristic_run_root_reduced_cost": False,
+}
+"""HiGHS's root sub-MIP heuristics (RINS, RENS, root reduced cost), off."""
+
+DIAGNOSTICS: dict[str, tuple[str, dict]] = {
+    "liquid-continuous": ("relax cdu_liquid", {}),
+    "warm-opt": ("start at optimum", {}),
+    "warm-opt-submips-off": ("start at optimum", SUB_MIPS_OFF),
+    "warm-opt-integers-submips-off": ("start at optimum's integers", SUB_MIPS_OFF),
+    "fix-halls-opt": ("fix halls", {}),
+    "fix-upgrade-hosts-opt": ("fix upgrade hosts", {}),
+}
+"""Diagnostic variants of today's model: (what is done to the problem, HiGHS options). "relax X"
+makes family X continuous (a relaxation); "start at optimum" hands HiGHS the plan of an earlier,
+untimed default solve of the same problem as a MIP start (the best a warm start could do; its
+"integers" only the integer columns, HiGHS completing the rest); "fix X" fixes those families
+at that plan (which integers make the search hard). None is a model to plan with."""
+VARIANTS.update({name: options for name, (_, options) in DIAGNOSTICS.items()})
+_OPTIMUM: dict[str, np.ndarray] = {}
+
+
+def _diagnostic(model, name: str, gap: float) -> tuple:
+    """(problem, MIP start or None) of a diagnostic variant (DIAGNOSTICS)."""
+    from solvers import SolveOptions, get_solver
+
+    what, _ = DIAGNOSTICS[name]
+    problem = model.problem
+    families = {
+        "cdu_liquid": model.cooling.liquid,
+        "halls": model.halls.modules,
+        "upgrade": model.power.upgrade,
+        "hosts": model.halls.hosts,
+    }
+    if what.startswith("relax"):
+        integer = problem.integer.copy()
+        integer[families[what.split()[1]].columns()] = False
+        return dataclasses.replace(problem, integer=integer), None
+    if problem.name not in _OPTIMUM:  # untimed: the plan a warm start would bring
+        found = get_solver("highs").solve(problem, SolveOptions(rel_gap=gap)).x
+        if found is None:
+            raise RuntimeError(f"{problem.name}: no plan to start from")
+        _OPTIMUM[problem.name] = found
+    x = _OPTIMUM[problem.name]
+    if what == "start at optimum":
+        return problem, x
+    if what == "start at optimum's integers":
+        return problem, np.where(problem.integer, np.rint(x), np.nan)
+    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+    for family in what.split()[1:]:
+        cols = families[family].columns()
+        lower[cols] = upper[cols] = np.rint(x[cols])
+    return problem.with_bounds(lower, upper), None
+
+
 ROW = re.compile(
     r"^\s*(?P<src>[A-Za-z]?)\s+(?P<proc>\d+)\s+\d+\s+\d+\s+[\d.]+%\s+(?P<bound>[-+\d.e]+|-?inf)\s+"
     r"(?P<sol>[-+\d.e]+|-?inf)\s+(?P<gap>[\d.]+%|inf|Large)\s+\d+\s+\d+\s+\d+\s+(?P<iters>\d+)\s+(?P<time>[\d.]+)s"
@@ -63,8 +127,8 @@ ROW = re.compile(
 
 
 def parse_log(text: str) -> dict:
-    """Root LP (bound, seconds), root node end (bound, seconds), nodes and LP iterations from a
-    HiGHS MIP log."""
+    """Root LP (bound, seconds), root node end (bound, seconds), seconds in sub-MIP heuristics,
+    nodes and LP iterations from a HiGHS MIP log."""
     rows = [m.groupdict() for m in map(ROW.match, text.splitlines()) if m]
     root = [r for r in rows if r["proc"] == "0"]
     lp = next((r for r in root if int(r["iters"]) > 0), None)
@@ -75,6 +139,8 @@ def parse_log(text: str) -> dict:
     out["root_end_s"] = float(root[-1]["time"]) if root else None
     nodes = re.search(r"^\s*Nodes\s+(\d+)", text, re.M)
     iters = re.search(r"^\s*LP iterations\s+(\d+)", text, re.M)
+    sub_mips = re.findall(r"subMIP time \[calls\] = ([\d.]+) \[(\d+)\]", text)
+    out["sub_mip_s"] = sum(float(t) for t, _ in sub_mips) if sub_mips else None
     out["nodes"] = int(nodes.group(1)) if nodes else None
     out["lp_iterations"] = int(iters.group(1)) if iters else None
     return out
@@ -89,14 +155,17 @@ def solve_variant(portfolio: Path, variant: str, gap: float) -> dict:
     from solvers import SolveOptions, get_solver
 
     model = build_model(prepare(load_portfolio(portfolio)), "plan")
-    problem = exact_problem(model) if variant == "exact-cdus" else model.problem
+    problem, start = exact_problem(model) if variant == "exact-cdus" else model.problem, None
+    if variant in DIAGNOSTICS:
+        problem, start = _diagnostic(model, variant, gap)
     options = dict(VARIANTS[variant])
     threads = options.pop("threads", None)
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "highs.log"
         cpu, wall = time.process_time(), time.perf_counter()
         result = get_solver("highs").solve(
-            problem, SolveOptions(rel_gap=gap, threads=threads, log_path=str(log), highs_options=options)
+            problem,
+            SolveOptions(rel_gap=gap, threads=threads, log_path=str(log), highs_options=options, warm_start=start),
         )
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         profile = parse_log(log.read_text())
@@ -121,18 +190,30 @@ def _f(x, spec: str) -> str:
     return "-" if x is None else format(x, spec)
 
 
-def settings_table(portfolio: Path, variants: list[str], repeat: int, gap: float) -> list[str]:
-    """Markdown rows: each variant's median over `repeat` round-robin solves."""
-    runs: dict[str, list[dict]] = {v: [] for v in variants}
+def _variant_in(tree: Path, portfolio: Path, variant: str, gap: float) -> dict:
+    """solve_variant in a fresh process on the planner of `tree`."""
+    env = {**os.environ, "DCPLAN_TREE": str(tree), "PYTHONPATH": str(tree)}
+    command = [sys.executable, __file__, "_variant", str(portfolio), "--variants", variant, "--gap", str(gap)]
+    out = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def settings_table(
+    portfolio: Path, variants: list[str], repeat: int, gap: float, trees: dict[str, Path] | None = None
+) -> list[str]:
+    """Markdown rows: each variant's (of each tree's planner, when given) median over `repeat`
+    round-robin solves."""
+    cases = [(None, v) for v in variants] if not trees else [(t, v) for v in variants for t in trees]
+    runs: dict[str, list[dict]] = {v if t is None else f"{t}: {v}": [] for t, v in cases}
     for _ in range(repeat):
-        for v in variants:
-            row = solve_variant(portfolio, v, gap)
+        for (t, v), key in zip(cases, runs):
+            row = solve_variant(portfolio, v, gap) if t is None else _variant_in(trees[t], portfolio, v, gap)  # type: ignore[index]
             print(json.dumps(row), flush=True)
-            runs[v].append(row)
+            runs[key].append(row)
     lines = [
-        "| variant | integers | wall s (each run) | CPU s | presolve s | root LP s | root LP bound M USD "
-        "| root end s | root bound M USD | nodes | LP iterations | status | NPV M USD (MILP) | bound M USD |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| variant | integers | wall s (each run) | CPU s | presolve s | root LP s | root LP bound M USD | root end s "
+        "| root bound M USD | sub-MIP s | nodes | LP iterations | status | NPV M USD (MILP) | bound M USD |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for v, rs in runs.items():
         last = rs[-1]
@@ -142,7 +223,8 @@ def settings_table(portfolio: Path, variants: list[str], repeat: int, gap: float
             f"| {v} | {last['integers']:,} | {walls} | {_f(_median(rs, 'cpu_s'), '.1f')} "
             f"| {_f(_median(rs, 'presolve_s'), '.1f')} | {_f(_median(rs, 'root_lp_s'), '.1f')} "
             f"| {_f(musd['root_lp_bound'], ',.1f')} | {_f(_median(rs, 'root_end_s'), '.1f')} "
-            f"| {_f(musd['root_bound'], ',.1f')} | {_f(_median(rs, 'nodes'), ',.0f')} "
+            f"| {_f(musd['root_bound'], ',.1f')} | {_f(_median(rs, 'sub_mip_s'), '.1f')} "
+            f"| {_f(_median(rs, 'nodes'), ',.0f')} "
             f"| {_f(_median(rs, 'lp_iterations'), ',.0f')} | {last['status']} "
             f"| {_f(None if last['objective'] is None else last['objective'] / 1e6, ',.1f')} "
             f"| {_f(None if last['bound'] is None else last['bound'] / 1e6, ',.1f')} |"
@@ -226,7 +308,7 @@ def plans_table(portfolios: list[Path], trees: dict[str, Path]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     """Run one table and append it to --out (the command line is recorded with it)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("table", choices=("settings", "plans", "_row"))
+    ap.add_argument("table", choices=("settings", "plans", "_row", "_variant"))
     ap.add_argument("portfolio_path", nargs="?", type=Path, help="(_row) the portfolio of one plans row")
     ap.add_argument("--portfolio", type=Path, default=ROOT / "sites" / "us-miners.yaml")
     ap.add_argument("--portfolios", type=Path, nargs="+", default=sorted((ROOT / "sites").glob("*.yaml")))
@@ -241,12 +323,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.table == "_row":
         print(json.dumps(plan_row(args.portfolio_path)))
         return 0
+    if args.table == "_variant":
+        print(json.dumps(solve_variant(args.portfolio_path, args.variants[0], args.gap)))
+        return 0
+    trees = {k: Path(v) for k, v in (t.split("=", 1) for t in args.trees)}
     if args.table == "settings":
-        body = settings_table(args.portfolio, args.variants, args.repeat, args.gap)
+        several = None if args.trees == ap.get_default("trees") else trees
+        body = settings_table(args.portfolio, args.variants, args.repeat, args.gap, several)
         title = f"{args.portfolio.stem}: first MILP by variant, {args.repeat} round-robin runs, gap {args.gap:g}"
     else:
-        trees = dict(t.split("=", 1) for t in args.trees)
-        body = plans_table(args.portfolios, {k: Path(v) for k, v in trees.items()})
+        body = plans_table(args.portfolios, trees)
         title = "plan() end to end by portfolio"
     command = "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:])
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", *body]

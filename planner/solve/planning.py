@@ -28,6 +28,7 @@ from planner.results.validator import validate
 from planner.solve.decompose import DECOMPOSE_SITES, DecompositionError, decomposable, solve_decomposed
 from planner.solve.funding_step import best_funding
 from planner.solve.run import PlanningError, PlanOptions, no_plan, solve_problem, start_vector
+from planner.solve.warm_start import solve_from_start
 from planner.solve.whole_cdus import close_gap, misses_gap, whole_cdu_step
 from planner.solve.whole_racks import whole_rack_step
 from solvers import SolveResult, SolveStatus
@@ -114,8 +115,9 @@ def _first_solve(
             logger.warning("site decomposition found no plan (%s); solving the portfolio as one MILP", result.message)
         except DecompositionError as exc:
             logger.warning("%s; solving the portfolio as one MILP", exc)
-    start = start_vector(model, warm_start.decisions) if warm_start is not None else None
-    return solve_problem(model.problem, opts, deadline, start, "plan"), False
+    if warm_start is None:
+        return solve_problem(model.problem, opts, deadline, None, "plan"), False
+    return solve_from_start(model.problem, opts, deadline, start_vector(model, warm_start.decisions), "plan"), False
 
 
 def _solve_facts(ins: Inputs, d: Decisions, result: SolveResult, gap: float, tol_usd: float) -> dict:
