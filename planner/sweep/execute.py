@@ -13,20 +13,20 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import importlib
 import logging
-import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from distributed import Client, LocalCluster, as_completed
+from distributed import Client, as_completed
 
 import planner
 from planner.describe.errors import InputError, Problem
 from planner.describe.loading import Portfolio
+from planner.solve import cluster
+from planner.solve.cluster import CONNECT_TIMEOUT_S
 from planner.sweep.cache import ResultCache, portfolio_digest, scenario_hash
 from planner.sweep.expand import Scenario, ScenarioSet, expand, preflight
 from planner.sweep.outputs import results_frame, write_outputs
@@ -36,77 +36,16 @@ from planner.sweep.task import PlanSettings, run_scenario
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT_S = 10.0
-"""How long to try to reach a scheduler (and to wait for its first worker) before giving up."""
-SCHEDULER_FIELD = "--scheduler"
 
 Scenarios = ScenarioSet | str | Path | Sequence[Scenario] | Sequence[Mapping[str, float]]
 
 
-@contextlib.contextmanager
 def dask_client(
     workers: int | None = None, scheduler: str | None = None, timeout_s: float = CONNECT_TIMEOUT_S
-) -> Iterator[Client]:
-    """A Dask client: of the scheduler at `scheduler`, or of an embedded LocalCluster of
-    `workers` single-threaded processes (default: one per core) on 127.0.0.1. Raises
-    InputError when the scheduler cannot be reached, or has no worker, within `timeout_s`.
-    The workers import the planner before the client is handed out, so that the first
-    scenarios' times are plan times."""
-    if scheduler is None:
-        n = workers or os.cpu_count() or 1
-        # every server on the loopback: without an address, the scheduler's HTTP server binds 0.0.0.0:8787
-        cluster = LocalCluster(
-            n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0"
-        )
-        with cluster, Client(cluster) as client:
-            client.run(warm_up)
-            yield client
-        return
-    client = _connect(scheduler, timeout_s)
-    try:
-        versions = client.run(warm_up)
-        other = {w: v for w, v in versions.items() if v != planner.__version__}
-        if other:
-            worker, version = next(iter(other.items()))
-            raise InputError(
-                [
-                    Problem(
-                        SCHEDULER_FIELD,
-                        "address",
-                        scheduler,
-                        f"worker {worker} runs dcplan {version}, not {planner.__version__}",
-                    )
-                ]
-            )
-        yield client
-    finally:
-        client.close()
-
-
-def _connect(scheduler: str, timeout_s: float) -> Client:
-    """A client of the scheduler at `scheduler` with at least one worker, or InputError."""
-
-    def problem(reason: str) -> InputError:
-        return InputError([Problem(SCHEDULER_FIELD, "address", scheduler, reason)])
-
-    try:
-        client = Client(scheduler, timeout=timeout_s)
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # refused, timed out, a bad address
-        raise problem(f"cannot reach a Dask scheduler within {timeout_s:g} s: {exc}") from None
-    except Exception as exc:  # something answered, but not as a Dask scheduler does
-        raise problem(f"the server there does not answer as a Dask scheduler ({type(exc).__name__})") from None
-    try:
-        client.wait_for_workers(1, timeout=timeout_s)
-    except (OSError, TimeoutError) as exc:
-        client.close()
-        raise problem(f"the scheduler has no worker after {timeout_s:g} s: {exc}") from None
-    return client
-
-
-def warm_up() -> str:
-    """Import what a task needs (run on each worker); returns the worker's dcplan version."""
-    importlib.import_module("planner.sweep.task")
-    return str(planner.__version__)
+) -> contextlib.AbstractContextManager[Client]:
+    """planner.solve.cluster.dask_client with the workers warmed up by importing the scenario
+    task (so that the first scenarios' times are plan times)."""
+    return cluster.dask_client(workers, scheduler, timeout_s, warm="planner.sweep.task")
 
 
 def scenario_list(portfolio: Portfolio, scenarios: Scenarios) -> tuple[list[Scenario], ScenarioSet | None, str]:

@@ -102,14 +102,10 @@ def solve_decomposed(
     if lp is not None and lp.status is not SolveStatus.NO_SOLUTION and not lp.has_solution:
         return lp  # the relaxation is infeasible (or the solver failed): so is the MILP
     if lp is not None and not lp.has_solution:
-        logger.warning(
-            "decomposition: LP relaxation unfinished in %.0f s: sites guided by merit order", lp.solve_seconds
-        )
+        logger.warning("decomposition: LP relaxation unfinished in %.0f s: merit order", lp.solve_seconds)
         lp = None
     elif lp is None:
-        logger.warning(
-            "decomposition: no LP relaxation above %s variables: sites guided by merit order", f"{LP_MAX_VARIABLES:,}"
-        )
+        logger.warning("decomposition: no LP relaxation above %s variables: merit order", f"{LP_MAX_VARIABLES:,}")
     guide = None if lp is None else lp.x
     sites = SiteQueue(model, round_tenants(model, guide), guide, _cloud_shares(model, guide), run, options)
     x = sites.run_all()
@@ -120,7 +116,7 @@ def solve_decomposed(
     objective, values, step4 = _combine(model, run, x, lp, options)
     message = f"site decomposition: {'merit order' if lp is None else 'LP-guided'}, {sites.solved} site MILPs, {step4}"
     bounds, lag = _lagrange(model, objective, lp, deadline, rel_gap, _parallel(model, parallel))
-    message += "" if lag is None and lp is not None else "; " + describe(lag)
+    message += "" if lp is not None else "; " + describe(lag)
     objective, values, message = _improve(model, run, options, deadline, lp, tried, objective, values, bounds, message)
     bound = min(bounds.values()) if bounds else None
     found = ", ".join(f"{k} {v:.6g}" for k, v in bounds.items())

@@ -4,7 +4,7 @@ The model's columns are labelled by site (planner.solve.decompose.blocks.site_la
 rows between sites and the tenants' starts are relaxed, and the multipliers start from the
 LP relaxation's row duals when step 1 solved it (then the first L(lambda) is already at or
 below the LP bound, the blocks being MILPs), else at zero. Blocks are solved in this process
-or on a Dask client (planner.sweep.execute.dask_client: an embedded LocalCluster on the
+or on a Dask client (planner.solve.cluster.dask_client: an embedded LocalCluster on the
 loopback, or the scheduler at an address).
 """
 
@@ -85,7 +85,7 @@ def _solver(part: Partition, parallel: Parallel) -> Iterator:
     if not parallel.dask:
         yield serial
         return
-    from planner.sweep.execute import dask_client  # Dask only when asked for
+    from planner.solve.cluster import dask_client  # Dask only when asked for
 
     with contextlib.ExitStack() as stack:
         try:
