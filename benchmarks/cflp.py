@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.table[:1] == ["_run"]:
         print(json.dumps(run_way(args.table[1], args.table[2], args.gap)))
         return 0
-    from benchmarks.run import _versions
+    from benchmarks.run import _versions, emit
 
     before = _load()
     runs = measure(args.instances, args.repeat, args.gap)
@@ -228,10 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     title = f"CFLP cap41-cap134: bare strong formulation vs dcplan, gap {args.gap:g}, {args.repeat} run(s) each"
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", f"Load average before: {before}; after: {_load()}.\n"]
     lines += [*table(runs, optima, shapes), "", _totals(runs)]
-    if args.append:
-        with args.append.open("a") as f:
-            f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    emit(lines, args.append)
     return 0
 
 

@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the profile, print its table and append it to --append when given."""
     import os
 
-    from benchmarks.run import _versions
+    from benchmarks.run import _versions, emit
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--instances", nargs="+", default=["cap114", "cap124", "cap134"])
@@ -155,10 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Load average before: {load}; after: {end}.\n",
         *body,
     ]
-    if args.append:
-        with args.append.open("a") as f:
-            f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    emit(lines, args.append)
     return 0
 
 

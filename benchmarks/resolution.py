@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.table[:1] == ["_run"]:
         print(json.dumps(run_variant(args.table[1], args.table[2], args.time_limit, args.early_months)))
         return 0
-    from benchmarks.run import _versions
+    from benchmarks.run import _versions, emit
 
     rows = []
     for rung in args.rungs:
@@ -290,10 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/resolution.py " + " ".join(argv if argv is not None else sys.argv[1:])
     title = f"time resolution: coarse late periods vs full resolution, time limit {args.time_limit:g} s"
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", *tables(rows, args.early_months)]
-    if args.append:
-        with args.append.open("a") as f:
-            f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    emit(lines, args.append)
     return 0
 
 

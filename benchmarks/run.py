@@ -96,6 +96,15 @@ def run_rung(rung: str, solver: str, method: str, time_limit: float) -> dict:
     return {"rung": rung, "solver": solver, "method": method, **result}
 
 
+def emit(lines: list[str], append: Path | None) -> None:
+    """Print a benchmark's markdown lines, and append them to `append` when given."""
+    text = "\n".join(lines)
+    if append is not None:
+        with append.open("a") as f:
+            f.write(text + "\n")
+    print(text)
+
+
 def _versions() -> str:
     import highspy
     import pulp
