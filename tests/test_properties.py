@@ -39,6 +39,8 @@ import planner.describe.geometry as geometry
 import planner.describe.land_loading as land_loading
 import planner.describe.loading as loading
 import planner.describe.portfolio as portfolio_mod
+import planner.model as model_mod
+import planner.model.tenants as tenants_mod
 import planner.model.builder as builder
 import planner.solve.planning as planning
 from planner import InputError, Plan, load_portfolio, portfolio_from_dict
@@ -289,6 +291,22 @@ def check_lp_bound(d: dict[str, Any]) -> None:
     milp = float(p.solve["objective"])
     assert lp >= milp - noise(lp, milp), f"LP relaxation {lp:,.2f} below the MILP optimum {milp:,.2f}"
     assert lp >= p.npv_usd - noise(lp, p.npv_usd), f"LP relaxation {lp:,.2f} below the plan's NPV {p.npv_usd:,.2f}"
+
+
+def without_tightening(m: pytest.MonkeyPatch) -> None:
+    """The model without its implied rows: no hosts_power, a block for every multi-site tenant."""
+    m.setattr(model_mod, "define_hosts_power", lambda *args: None)
+    m.setattr(tenants_mod, "needs_block", lambda ins, live: ins.tenant.eligible.sum(axis=1) > 1)
+
+
+def check_tightening_keeps_optimum(d: dict[str, Any]) -> None:
+    """hosts_power and the blocks left out for one-period tenants change the relaxation only:
+    the optimum with them is the optimum without them."""
+    tight = solve(d)
+    with pytest.MonkeyPatch.context() as m:
+        without_tightening(m)
+        loose = solve(d)
+    assert_same_optimum(tight, loose, "implied rows")
 
 
 def check_gap_consistent(d: dict[str, Any]) -> None:
@@ -959,6 +977,12 @@ def test_lp_relaxation_bounds_the_milp(d):
 
 
 @given(d=portfolios())
+def test_implied_rows_keep_the_optimum(d):
+    show(d)
+    check_tightening_keeps_optimum(d)
+
+
+@given(d=portfolios())
 def test_reported_gap_is_consistent(d):
     show(d)
     check_gap_consistent(d)
@@ -1284,6 +1308,25 @@ def test_mutation_lp_bound_catches_a_restriction(monkeypatch):
         monkeypatch,
         lambda m: m.setattr(sys.modules[__name__], "relax", restrict),
         "below the MILP optimum",
+    )
+
+
+def test_mutation_implied_rows_catch_a_cut_off_optimum(monkeypatch):
+    """hosts_power at half the site's peak power is no longer implied: s0's plan needs more."""
+    from planner.model.algebra import P
+    from planner.model.halls import peak_power_mw
+
+    def half(m, ins, hosts, running):
+        gross = (running * P(ins.site.pue_hpc, "site rack")).sum("rack")
+        peak = P(peak_power_mw(ins) / 2, "site period")
+        m.constrain("hosts_power", gross - hosts * peak, "<=", 0.0, where=hosts.exists)
+
+    mutant(
+        check_tightening_keeps_optimum,
+        (fixed_portfolio(),),
+        monkeypatch,
+        lambda m: m.setattr(model_mod, "define_hosts_power", half),
+        "optimum fell",
     )
 
 

@@ -23,7 +23,7 @@ from planner.model.cooling import Cooling, define_cooling
 from planner.model.exit_value import define_exit_value
 from planner.model.finance import Flows, collect_flows, define_budget, define_concentration
 from planner.model.funding import Funding, cash_of, define_funding, has_financing, objective
-from planner.model.halls import Halls, define_hall_it, define_halls
+from planner.model.halls import Halls, define_hall_it, define_halls, define_hosts_power
 from planner.model.land import define_land
 from planner.model.markets import MarketLeases, define_markets
 from planner.model.mining import Mining, define_mining
@@ -105,6 +105,7 @@ def build_model(
     define_hpc_site_link(m, ins, leases, halls.hosts)
     it, installed, it_pt = it_in_use(ins, cloud.running, cloud.mw, leases, markets.mw)
     define_hall_it(m, halls, installed)
+    define_hosts_power(m, ins, halls.hosts, it)
     power = define_power(m, ins, mining.mw, it, it_pt)
     cooling = define_cooling(m, ins, halls.site_it_ub, it, mode)
     define_land(m, ins, installed, cooling.cdus, halls.modules, mining.mw)

@@ -10,6 +10,12 @@ Constraints:
   hosts             halls[s,h,t] - b_sht <= (ub_sht - b_sht) hosts[s,t]   (per module type)
   hosts_needs_hall  hosts[s,t] <= sum_h (halls[s,h,t] - b_sht)   (converted once its first hall serves)
   hall_it           sum_r it[s,r,t] <= sum_h it_h halls[s,h,t]   (IT in use: planner.model.tenants.it_in_use)
+  hosts_power       sum_r PUE_sr it[s,r,t] <= peak_s,t hosts[s,t], peak_s,t = min(sum_c MW_c,t, IC_s + sum_u MW_u)
+                    (running IT; valid inequality, not in elastic models): HPC at a new site needs its
+                    conversion and draws at most the site's power (power_contract, interconnect with every
+                    upgrade). Implied for integer hosts; in the LP it is the capacitated facility-location
+                    link sum_j d_j x_ij <= s_i y_i, which the per-type hosts rows give only at
+                    sum_h it_h ub_h, the IT of every module type's bound at once (several times the peak).
 Cash flows [s,t]: opex -o_hpc sum_h it_h halls; capex: modules drawn over their construction, the
 site conversion cost when the first new hall serves, and what is left to pay on work in progress
 (planner.model.buildout). A site with work in progress or halls at the start needs no conversion.
@@ -41,12 +47,16 @@ class Halls:
     flows: dict[tuple[str, str], LinExpr]
 
 
-def peak_it_mw(ins: Inputs) -> np.ndarray:
-    """[S] most IT MW a site's power could feed: min(peak contracted MW, interconnect MW with
-    every upgrade) / its best liquid PUE."""
+def peak_power_mw(ins: Inputs) -> np.ndarray:
+    """[S, T] most MW a site can draw: min(MW contracted in force, interconnect MW with every upgrade)."""
     grid = ins.site.interconnect_mw.copy()
     np.add.at(grid, ins.upgrade.site, ins.upgrade.mw)
-    return np.minimum(contracted_mw(ins.contract, ins.S).max(axis=1), grid) / ins.site.pue_hpc.min(axis=1)
+    return np.minimum(contracted_mw(ins.contract, ins.S), grid[:, None])
+
+
+def peak_it_mw(ins: Inputs) -> np.ndarray:
+    """[S] most IT MW a site's power could feed: its peak power (peak_power_mw) / its best liquid PUE."""
+    return peak_power_mw(ins).max(axis=1) / ins.site.pue_hpc.min(axis=1)
 
 
 def it_per_hall(ins: Inputs) -> np.ndarray:
@@ -136,3 +146,11 @@ def define_halls(m: ModelBuilder, ins: Inputs, mode: str) -> Halls:
 def define_hall_it(m: ModelBuilder, halls: Halls, it: LinExpr) -> None:
     """hall_it: sum_r it[s,r,t] <= sum_h it_h halls[s,h,t]."""
     m.constrain("hall_it", it.sum("rack") - halls.it_capacity, "<=", 0.0)
+
+
+def define_hosts_power(m: ModelBuilder, ins: Inputs, hosts: Var, running: LinExpr) -> None:
+    """hosts_power: sum_r PUE_sr it[s,r,t] <= peak_s,t hosts[s,t] at new sites (module docstring)."""
+    if m.elastic is not None:
+        return
+    gross = (running * P(ins.site.pue_hpc, "site rack")).sum("rack")
+    m.constrain("hosts_power", gross - hosts * P(peak_power_mw(ins), "site period"), "<=", 0.0, where=hosts.exists)

@@ -26,6 +26,14 @@ FAMILIES: dict[str, Family] = {
             "irreversibility",
         ),
         _f("hall_it", "hall IT capacity", "MW", "site period", "hpc", "hall_it", 1.0),
+        _f(
+            "hosts_power",
+            "HPC at a new site draws power only once the site is converted",
+            "MW",
+            "site period",
+            "hpc",
+            "valid_inequality",
+        ),
         _f("hosts_build", "a converted site stays converted", "-", "site period", "hpc", "definition"),
         _f("hosts", "site conversion before new halls serve", "modules", "site hall period", "hpc", "definition"),
         _f(

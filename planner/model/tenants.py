@@ -4,7 +4,9 @@ Variables (k tenant, s site, path (j, r): start period tau_j and r renewal optio
 in business as usual only the contracts already running at the horizon start:
   start[k,j,r] in {0,1}  tenant k takes path (j, r); sign_k = sum_{j,r} start[k,j,r]
   lease[k,s,t] >= 0      its IT MW at eligible site s in its base term; renewal[k,s,t] in renewals
-  block[k,s] >= 0        its block at s (tenants with more than one eligible site)
+  block[k,s] >= 0        its block at s (tenants with more than one eligible site, unless it has
+                         MW in one period only and no uses or path_mw: there the delivery row
+                         bounds it and block[k,s] = lease + renewal in that period; Leases.block_mw)
   uses[k,s] in {0,1}     it has a block at s (only with min_block_mw > 0 or max_sites < |eligible|)
   path_mw[k,s,j,r] >= 0  its block at s along path (j, r) (multi-site tenants whose value after the
                          horizon depends on the path): sum_s = MW_k start[k,j,r], sum_{j,r} = block[k,s]
@@ -50,6 +52,12 @@ class Leases:
     revenue: LinExpr  # [tenant, site, period] undiscounted rent
     flows: dict[tuple[str, str], LinExpr]
 
+    def block_mw(self, x: np.ndarray) -> np.ndarray:
+        """[K, S] each tenant's block at each site at the column values x: block where it is a
+        column, else its most MW there in any period (lease + renewal: the block it would be)."""
+        most = self.mw.evaluate(x).max(axis=2) if self.lease.shape[2] else np.zeros(self.block.shape)
+        return np.where(self.block.index >= 0, self.block.value(x), most)
+
 
 def running(ins: Inputs) -> np.ndarray:
     """[K] committed tenants that started before the horizon (they stay in business as usual; one
@@ -93,7 +101,7 @@ def define_leases(m: ModelBuilder, ins: Inputs, mode: str) -> Leases:
     ):
         served = (start * P(path_mw_of, "tenant start option period")).sum("start", "option")
         m.constrain(family, var.sum("site") - served, "==", 0.0)
-    block, uses = _define_blocks(m, ins, lease, renewal, signed, on)
+    block, uses = _define_blocks(m, ins, lease, renewal, signed, on, needs_block(ins, base_live | renewal_live))
     path_mw = _define_path_blocks(m, ins, start, block, on)
     mw = lease + renewal
     revenue, rent_flows = revenue_flows(ins, lease, renewal)
@@ -106,19 +114,21 @@ def _merge(flows: dict[tuple[str, str], LinExpr]) -> dict[tuple[str, str], LinEx
 
 
 def _define_blocks(
-    m: ModelBuilder, ins: Inputs, lease: Var, renewal: Var, signed: LinExpr, on: np.ndarray
+    m: ModelBuilder, ins: Inputs, lease: Var, renewal: Var, signed: LinExpr, on: np.ndarray, blocks: np.ndarray
 ) -> tuple[Var, Var]:
     """block and uses with block_total, block, renewal_block, block_max, min_block and max_sites, for
-    tenants with more than one eligible site."""
+    tenants with more than one eligible site where `blocks` [K] (needs_block) or where it chooses its
+    sites (uses)."""
     ten = ins.tenant
     D = P(ten.mw, "tenant")
-    several = (ten.eligible.sum(axis=1) > 1) & on
+    several = ten.eligible.sum(axis=1) > 1
+    choose = several & ((ten.min_block_mw > 0) | (ten.max_sites < ten.eligible.sum(axis=1))) & on
+    several = (blocks & on) | choose
     at_site = several[:, None] & ten.eligible
     block = m.var("block", "tenant site", upper=D, where=P(at_site, "tenant site"))
     m.constrain("block_total", block.sum("site") - signed * D, "==", 0.0, where=P(several, "tenant"))
     m.constrain("block", lease - block, "<=", 0.0, where=lease.exists & at_site[:, :, None])
     m.constrain("renewal_block", renewal - block, "<=", 0.0, where=renewal.exists & at_site[:, :, None])
-    choose = several & ((ten.min_block_mw > 0) | (ten.max_sites < ten.eligible.sum(axis=1)))
     at = P(choose[:, None] & ten.eligible, "tenant site")
     uses = m.var("uses", "tenant site", upper=1.0, integer=True, where=at)
     m.constrain("block_max", block - uses * D, "<=", 0.0, where=at)
@@ -127,6 +137,14 @@ def _define_blocks(
         "max_sites", uses.sum("site"), "<=", P(ten.max_sites.astype(float), "tenant"), where=P(choose, "tenant")
     )
     return block, uses
+
+
+def needs_block(ins: Inputs, live: np.ndarray) -> np.ndarray:
+    """[K] tenants with more than one eligible site whose block is a decision: MW in more than one
+    period (`live` [K, T]: some path has MW in t) or a path block (needs_path_mw); with MW in one
+    period only, the delivery row already bounds the lease by the block the tenant signs."""
+    several = ins.tenant.eligible.sum(axis=1) > 1
+    return several & ((live.sum(axis=1) > 1) | needs_path_mw(ins).any(axis=1))
 
 
 def needs_path_mw(ins: Inputs) -> np.ndarray:

@@ -65,7 +65,7 @@ def site_rank(model: Model, k: int, lp: np.ndarray | None) -> np.ndarray:
     ins = model.inputs
     sites = ins.tenant.sites(k)
     if lp is not None and len(sites) > 1:
-        return np.argsort(-model.leases.block.value(lp)[k, sites], kind="stable")
+        return np.argsort(-model.leases.block_mw(lp)[k, sites], kind="stable")
     periods = ins.tenant.starts(k, ins.T)
     fits = (
         it_capacity(model, sites, periods[-1]) >= ins.tenant.mw[k] - 1e-9 if len(periods) else np.ones(len(sites), bool)

@@ -58,7 +58,7 @@ def _blocks(model: Model, k: int, lp: np.ndarray | None, start: int) -> np.ndarr
     """Tenant k's block at each eligible site: the LP's, or without an LP the IT capacity by its start."""
     sites = model.inputs.tenant.sites(k)
     if lp is not None:
-        return model.leases.block.value(lp)[k, sites] if len(sites) > 1 else np.ones(1)
+        return model.leases.block_mw(lp)[k, sites] if len(sites) > 1 else np.ones(1)
     return it_capacity(model, sites, start)
 
 
