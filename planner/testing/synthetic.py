@@ -18,6 +18,11 @@ from planner.describe.geometry import rectangle_wgs84
 MINING_KW_PER_M2 = 4.0
 """Mining building power density (estimate: 3-5 kW/m2 of building footprint)."""
 
+RESALE_SHARE = 0.9
+"""Take-or-pay energy a synthetic ERCOT-like site does not draw is sold back at this share of its
+contract price (estimate: miners there curtail and sell back firm power, e.g. Riot's power credits;
+without resale a take-or-pay contract of an idle fleet loses its whole price)."""
+
 
 def feature(geom: shapely.Geometry, role: str, fid: str | None = None) -> dict[str, Any]:
     """A GeoJSON Feature of `geom` (lon/lat) with its ``role`` property and, if given, its ``id``."""
@@ -53,6 +58,7 @@ def site_dict(
     contract_mw: float = 100.0,
     price_usd_per_mwh: float = 40.0,
     take_or_pay_share: float = 0.0,
+    resale_price_usd_per_mwh: float | None = None,
     interconnect_mw: float | None = None,
     upgrades: list[dict[str, Any]] | None = None,
     mining_mw: float = 50.0,
@@ -81,6 +87,7 @@ def site_dict(
                 "mw": contract_mw,
                 "price_usd_per_mwh": price_usd_per_mwh,
                 "take_or_pay_share": take_or_pay_share,
+                **({} if resale_price_usd_per_mwh is None else {"resale_price_usd_per_mwh": resale_price_usd_per_mwh}),
             }
         ],
         "interconnect": {"mw": contract_mw if interconnect_mw is None else interconnect_mw, "upgrades": upgrades or []},
@@ -155,7 +162,9 @@ def random_portfolio(
     """A seeded synthetic portfolio with figures drawn from the public ranges listed in sites/SOURCES.md:
     sites of 20-800 MW (lognormal, median ~150 MW) at $30-60/MWh, interconnects at 60-100%
     of contracted power with 0-2 upgrades ($50-150k/MW, 9-30 months), mining on up to 80% of
-    the interconnect, 40% of sites ERCOT-like (4CP $50-150/kW-year, DR credits); optional
+    the interconnect, 40% of sites ERCOT-like (4CP $50-150/kW-year, DR credits, a take-or-pay
+    share of 0-80% whose undrawn energy is resold at RESALE_SHARE of its price; the others buy
+    what they draw, as every bundled site does); optional
     tenant offers of 20-300 MW IT at $100-200/kW-month for 5-15 years, eligible at 1-5
     sites, about 10% committed and sized to fit their first site."""
     rng = np.random.default_rng(seed)
@@ -185,13 +194,17 @@ def _random_site(rng: np.random.Generator, i: int) -> dict[str, Any]:
     ]
     ercot = rng.random() < 0.4
     mining = round(interconnect / 1.3 * rng.uniform(0.3, 0.8), 1)
+    lon, lat = float(rng.uniform(-104, -75)), float(rng.uniform(29, 44))
+    price = round(float(rng.uniform(30, 60)), 2)
+    take_or_pay = round(float(rng.uniform(0, 0.8)), 2)
     return site_dict(
         f"s{i:04d}",
-        lon=float(rng.uniform(-104, -75)),
-        lat=float(rng.uniform(29, 44)),
+        lon=lon,
+        lat=lat,
         contract_mw=round(mw, 1),
-        price_usd_per_mwh=round(float(rng.uniform(30, 60)), 2),
-        take_or_pay_share=round(float(rng.uniform(0, 0.8)), 2),
+        price_usd_per_mwh=price,
+        take_or_pay_share=take_or_pay if ercot else 0.0,
+        resale_price_usd_per_mwh=round(RESALE_SHARE * price, 2) if ercot else None,
         interconnect_mw=interconnect,
         upgrades=upgrades,
         mining_mw=mining,
