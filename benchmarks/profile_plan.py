@@ -2,6 +2,7 @@
 
     python benchmarks/profile_plan.py [--portfolios sites/hut8.yaml sites/whitefiber.yaml ...]
                                       [--repeat 2] [--variants default png] [--out FILE]
+                                      [--trees before=/tmp/base after=.]
 
 Each portfolio is planned by the command itself (`dcplan plan PORTFOLIO --out TMP --quiet`,
 with each variant's flags in turn: VARIANTS) in a fresh process, `repeat` times round-robin,
@@ -12,12 +13,16 @@ portfolio, plan() (of which its first solve, its business-as-usual solve), and w
 files (of which the PNG figures, report.html, plan.xlsx, the CSVs and the tables). Imports
 made inside a phase count in both columns; the "imports" column is their total wherever they
 happen. cProfile slows Python code (not the solver) by up to 2x: compare rows, not absolutes.
+With --trees (name=path of a source tree, e.g. a `git worktree` of main), each run imports
+planner from that tree (PYTHONPATH, working directory) and plans that tree's copy of the
+portfolio; the trees take turns within each round, one row per tree.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import resource
 import statistics
@@ -90,8 +95,12 @@ def phase_seconds(stats_file: Path) -> dict[str, float]:
     return out
 
 
-def run_once(portfolio: Path, flags: str) -> dict[str, float]:
-    """One `dcplan plan PORTFOLIO FLAGS` in a fresh process: its seconds by column."""
+def run_once(portfolio: Path, flags: str, tree: Path = ROOT) -> dict[str, float]:
+    """One `dcplan plan PORTFOLIO FLAGS` in a fresh process, planner imported from `tree`
+    (its copy of PORTFOLIO when that lies in this tree): its seconds by column."""
+    if portfolio.is_relative_to(ROOT):
+        portfolio = tree / portfolio.relative_to(ROOT)
+    env = {**os.environ, "PYTHONPATH": str(tree)}
     with tempfile.TemporaryDirectory() as tmp:
         stats = Path(tmp) / "profile.out"
         code = f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); import profile_plan as p; "
@@ -99,7 +108,8 @@ def run_once(portfolio: Path, flags: str) -> dict[str, float]:
         code += f"p.child(p.Path({str(portfolio)!r}), p.Path({str(out)!r}), p.Path({str(stats)!r}), {flags!r})"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True)
+        command = [sys.executable, "-X", "importtime", "-c", code]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=tree, env=env)
         wall = time.perf_counter() - start
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode != 0:
@@ -110,20 +120,23 @@ def run_once(portfolio: Path, flags: str) -> dict[str, float]:
         return row
 
 
-def table(portfolios: list[Path], flag_sets: list[str], repeat: int) -> list[str]:
-    """Markdown table: one row per portfolio and flags, medians of `repeat` round-robin runs."""
-    runs: dict[tuple[Path, str], list[dict[str, float]]] = {(p, f): [] for p in portfolios for f in flag_sets}
+def table(portfolios: list[Path], flag_sets: list[str], repeat: int, trees: dict[str, Path] | None = None) -> list[str]:
+    """Markdown table: one row per portfolio, flags (and tree), medians of `repeat` round-robin runs."""
+    where = trees or {"": ROOT}
+    keys = [(p, f, t) for p in portfolios for f in flag_sets for t in where]
+    runs: dict[tuple[Path, str, str], list[dict[str, float]]] = {k: [] for k in keys}
     for _ in range(repeat):
-        for p, f in runs:
-            runs[p, f].append(run_once(p, f))
+        for p, f, t in keys:
+            runs[p, f, t].append(run_once(p, f, where[t]))
     columns = ["wall s", "CPU s", "imports", *PACKAGES, *PHASES]
+    tree = "tree | " if trees else ""
     lines = [
-        "| portfolio | flags | " + " | ".join(c if c.endswith(" s") else f"{c} s" for c in columns) + " |",
-        "|---|---|" + "---|" * len(columns),
+        f"| portfolio | flags | {tree}" + " | ".join(c if c.endswith(" s") else f"{c} s" for c in columns) + " |",
+        "|---|---|" + "---|" * (len(columns) + bool(trees)),
     ]
-    for (p, f), rows in runs.items():
+    for (p, f, t), rows in runs.items():
         cells = [f"{statistics.median(r.get(c, 0.0) for r in rows):.2f}" for c in columns]
-        lines.append(f"| {p.stem} | {f or '-'} | " + " | ".join(cells) + " |")
+        lines.append(f"| {p.stem} | {f or '-'} | " + (f"{t} | " if trees else "") + " | ".join(cells) + " |")
     return lines
 
 
@@ -135,8 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
     ap.add_argument("--out", type=Path, default=None, help="append the table to this file")
+    ap.add_argument("--trees", nargs="+", default=None, help="name=path of source trees to compare")
     args = ap.parse_args(argv)
-    lines = table([p.resolve() for p in args.portfolios], [VARIANTS[v] for v in args.variants], args.repeat)
+    trees = {t.split("=", 1)[0]: Path(t.split("=", 1)[1]).resolve() for t in args.trees} if args.trees else None
+    flag_sets = [VARIANTS[v] for v in args.variants]
+    lines = table([p.resolve() for p in args.portfolios], flag_sets, args.repeat, trees)
     text = "\n".join(lines)
     print(text)
     if args.out is not None:

@@ -11,15 +11,20 @@ import logging
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pyproj
 import shapely
 from shapely.affinity import rotate
 from shapely.geometry.base import BaseGeometry
+
+from planner.describe.layers import reproject, transformer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import geopandas as gpd
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +40,18 @@ as the nearest town is within ~20 km; farther is another site's land file or a w
 
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _GEOD = pyproj.Geod(ellps="WGS84")
+
+
+class GeoLayer(Protocol):
+    """Geometries in one CRS: a :class:`planner.describe.layers.Layer` or a GeoSeries."""
+
+    @property
+    def crs(self) -> pyproj.CRS | None:
+        """The layer's CRS (None: unknown)."""
+
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[BaseGeometry | None]: ...
 
 
 class GeometryError(ValueError):
@@ -68,6 +85,8 @@ def read_features(path: Path, field: str) -> gpd.GeoDataFrame:
     EPSG:4326); any other file without a CRS is rejected.  Geometry types and
     validity are checked later, by :func:`resolve_land`.
     """
+    import geopandas as gpd
+
     path = Path(path)
     try:
         frame = gpd.read_file(path)
@@ -96,16 +115,25 @@ def features_frame(geojson: dict[str, Any]) -> gpd.GeoDataFrame:
     EPSG:4326 (RFC 7946).  Malformed input raises ValueError, TypeError,
     KeyError or AttributeError.
     """
+    import geopandas as gpd
+
+    crs = collection_crs(geojson)
+    return gpd.GeoDataFrame.from_features(geojson["features"], crs=crs)
+
+
+def collection_crs(geojson: dict[str, Any]) -> pyproj.CRS:
+    """The CRS of a FeatureCollection (checked to be one): its legacy ``"crs"`` member's name if
+    present, else EPSG:4326 (RFC 7946); ValueError if it is not a FeatureCollection or the CRS
+    is unknown (a malformed member raises KeyError or TypeError)."""
     kind = geojson.get("type") if isinstance(geojson, dict) else type(geojson).__name__
     if kind != "FeatureCollection":
         raise ValueError(f"expected a FeatureCollection, got {kind!r}")
-    crs: pyproj.CRS = WGS84
-    if geojson.get("crs") is not None:
-        try:
-            crs = pyproj.CRS.from_user_input(geojson["crs"]["properties"]["name"])
-        except pyproj.exceptions.CRSError as exc:
-            raise ValueError(f"unknown crs member: {exc}") from exc
-    return gpd.GeoDataFrame.from_features(geojson["features"], crs=crs)
+    if geojson.get("crs") is None:
+        return WGS84
+    try:
+        return pyproj.CRS.from_user_input(geojson["crs"]["properties"]["name"])
+    except pyproj.exceptions.CRSError as exc:
+        raise ValueError(f"unknown crs member: {exc}") from exc
 
 
 def utm_crs(lon: float, lat: float) -> pyproj.CRS:
@@ -119,15 +147,16 @@ def utm_crs(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
-def _check_series(series: gpd.GeoSeries, field: str, source: str) -> gpd.GeoSeries:
-    """Validate a layer and return it in lon/lat (EPSG:4326).
+def _check_series(series: GeoLayer, field: str, source: str) -> np.ndarray:
+    """Validate a layer and return its geometries in lon/lat (EPSG:4326).
 
     Each feature must be a non-empty, valid Polygon/MultiPolygon whose lon/lat
     coordinates are finite and within |lon| <= 180, |lat| <= 90.
     """
     if len(series) and series.crs is None:
         raise GeometryError(source, field, "crs=None", "no CRS")
-    for i, geom in enumerate(series):
+    given = list(series)
+    for i, geom in enumerate(given):
         name = f"{field}[{i}]"
         if geom is None or geom.is_empty:
             raise GeometryError(source, name, _short(geom), "empty geometry")
@@ -136,9 +165,11 @@ def _check_series(series: gpd.GeoSeries, field: str, source: str) -> gpd.GeoSeri
         if not geom.is_valid:
             reason = f"invalid polygon: {shapely.is_valid_reason(geom)}"
             raise GeometryError(source, name, _short(geom), reason)
-    if not len(series):
-        return series
-    lonlat = series.to_crs(WGS84)
+    polygons = [g for g in given if g is not None]  # all of them, checked above
+    if not polygons:
+        return np.empty(0, dtype=object)
+    assert series.crs is not None  # checked above
+    lonlat = reproject(polygons, series.crs, WGS84)
     for i, geom in enumerate(lonlat):
         x0, y0, x1, y1 = geom.bounds
         finite = all(map(math.isfinite, (x0, y0, x1, y1)))
@@ -149,7 +180,7 @@ def _check_series(series: gpd.GeoSeries, field: str, source: str) -> gpd.GeoSeri
             reason = f"out of lon/lat range for geographic CRS {crs}: wrong CRS? (projected metres labelled as lon/lat)"
         else:
             reason = f"no lon/lat position in {crs}: wrong CRS?"
-        bounds = "bounds=({:.6g}, {:.6g}, {:.6g}, {:.6g})".format(*series.iloc[i].bounds)
+        bounds = "bounds=({:.6g}, {:.6g}, {:.6g}, {:.6g})".format(*polygons[i].bounds)
         raise GeometryError(source, f"{field}[{i}]", bounds, reason)
     return lonlat
 
@@ -177,14 +208,19 @@ class LandGeometry:
         """Parcel, buildable area, buildings and exclusions in EPSG:4326, one row each, tagged by ``layer``."""
         geoms = [self.parcel, self.buildable, *self.buildings, *self.exclusions]
         layers = ["parcel", "buildable"] + ["building"] * len(self.buildings) + ["exclusion"] * len(self.exclusions)
-        metric = gpd.GeoSeries(geoms, crs=self.crs)
-        return gpd.GeoDataFrame({"layer": layers}, geometry=metric.to_crs(WGS84).values, crs=WGS84)
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame({"layer": layers}, geometry=reproject(geoms, self.crs, WGS84), crs=WGS84)
+
+    def parcel_wgs84(self) -> BaseGeometry:
+        """The parcel in EPSG:4326 (the first row of :meth:`to_wgs84`)."""
+        return reproject([self.parcel], self.crs, WGS84)[0]
 
 
 def resolve_land(
-    parcel: gpd.GeoSeries,
-    exclusions: gpd.GeoSeries,
-    buildings: gpd.GeoSeries,
+    parcel: GeoLayer,
+    exclusions: GeoLayer,
+    buildings: GeoLayer,
     setback_m: float,
     source: str,
 ) -> LandGeometry:
@@ -204,9 +240,9 @@ def resolve_land(
     layers = {"parcel": parcel, "exclusions": exclusions, "buildings": buildings}
     lonlat = {name: _check_series(series, f"land.{name}", source) for name, series in layers.items()}
 
-    centre = shapely.union_all(lonlat["parcel"].values).centroid
+    centre = shapely.union_all(lonlat["parcel"]).centroid
     crs = utm_crs(centre.x, centre.y)
-    metric = {name: list(series.to_crs(crs)) if len(series) else [] for name, series in layers.items()}
+    metric = {name: _to_crs(series, crs) for name, series in layers.items()}
 
     parcel_m = shapely.union_all(metric["parcel"])
     _check_inside(metric["buildings"], parcel_m, buildings, source)
@@ -237,7 +273,15 @@ def resolve_land(
     return land
 
 
-def _check_inside(metric: list[BaseGeometry], parcel_m: BaseGeometry, given: gpd.GeoSeries, source: str) -> None:
+def _to_crs(series: GeoLayer, crs: pyproj.CRS) -> list[BaseGeometry]:
+    """A checked layer's geometries in `crs` (none for an empty layer)."""
+    if not len(series):
+        return []
+    assert series.crs is not None  # checked by _check_series
+    return list(reproject(list(series), series.crs, crs))
+
+
+def _check_inside(metric: list[BaseGeometry], parcel_m: BaseGeometry, given: GeoLayer, source: str) -> None:
     """GeometryError for the first building (metric) outside the parcel grown by the tolerance."""
     allowed = parcel_m.buffer(BUILDING_TOLERANCE_M)
     for i, building in enumerate(metric):
@@ -246,7 +290,7 @@ def _check_inside(metric: list[BaseGeometry], parcel_m: BaseGeometry, given: gpd
             raise GeometryError(
                 source,
                 f"land.buildings[{i}]",
-                _short(given.iloc[i]),
+                _short(list(given)[i]),
                 f"not inside the parcel: {outside:.1f} m² outside (tolerance {BUILDING_TOLERANCE_M} m)",
             )
 
@@ -261,7 +305,7 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
 
 def distance_to_parcel_km(land: LandGeometry, lon: float, lat: float) -> float:
     """Geodesic distance (km, WGS84 ellipsoid) from (lon, lat) to the centroid of the parcel."""
-    centre = gpd.GeoSeries([land.parcel.centroid], crs=land.crs).to_crs(WGS84).iloc[0]
+    centre = reproject([land.parcel.centroid], land.crs, WGS84)[0]
     _, _, metres = _GEOD.inv(lon, lat, centre.x, centre.y)
     return float(metres) / 1000.0
 
@@ -276,6 +320,9 @@ def sites_frame(rows: list[dict], geometries_wgs84: list[BaseGeometry]) -> gpd.G
     """One row per site: ``rows[i]`` as attributes, ``geometries_wgs84[i]`` as geometry (EPSG:4326)."""
     if len(rows) != len(geometries_wgs84):
         raise ValueError(f"{len(rows)} rows but {len(geometries_wgs84)} geometries")
+    import geopandas as gpd
+    import pandas as pd
+
     return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=list(geometries_wgs84), crs=WGS84)
 
 
@@ -295,8 +342,7 @@ def rectangle_wgs84(
     crs = utm_crs(lon, lat)
     factors = pyproj.Proj(crs).get_factors(lon, lat)
     k = math.sqrt(factors.areal_scale)
-    forward = pyproj.Transformer.from_crs(WGS84, crs, always_xy=True)
-    back = pyproj.Transformer.from_crs(crs, WGS84, always_xy=True)
+    forward, back = transformer(WGS84, crs), transformer(crs, WGS84)
     x, y = forward.transform(lon, lat)
     half_w, half_h = width_m * k / 2, height_m * k / 2
     box = rotate(

@@ -4,7 +4,9 @@
 :data:`~planner.describe.geometry.MAX_LOCATION_OFFSET_KM` of the site's stated location.
 
 Kept apart from :mod:`planner.describe.loading` so that reading and checking the YAML does not
-import geopandas (about a second): a document refused before its land is read is refused fast.
+import shapely and pyproj: a document refused before its land is read is refused fast. Inline
+land is read without geopandas (:mod:`planner.describe.layers`); a land file through geopandas
+(GDAL reads any vector format), imported then.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
 
 from planner.describe.descriptors import Site
 from planner.describe.errors import Problem, short
@@ -22,11 +24,12 @@ from planner.describe.geometry import (
     MAX_LOCATION_OFFSET_KM,
     GeometryError,
     LandGeometry,
+    collection_crs,
     distance_to_parcel_km,
-    features_frame,
     read_features,
     resolve_land,
 )
+from planner.describe.layers import Features, Layer, from_collection, from_frame
 
 ROLES = ("parcel", "exclusion", "building")
 
@@ -36,15 +39,13 @@ def load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Prob
     read = _land_frame(site, sf, folder, base, problems)
     if read is None:
         return None
-    frame, source = read
-    found = _land_layers(site, frame, sf, source, problems)
+    features, source = read
+    found = _land_layers(site, features, sf, source, problems)
     if found is None:
         return None
     parcels, buildings = found
     try:
-        land = resolve_land(
-            parcels, frame[frame["role"] == "exclusion"].geometry, buildings, site.land.setback_m, source
-        )
+        land = resolve_land(parcels, features.layer("role", "exclusion"), buildings, site.land.setback_m, source)
     except GeometryError as exc:
         problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
         return None
@@ -64,13 +65,11 @@ def load_land(site: Site, sf: str, folder: Path, base: Path, problems: list[Prob
     return land
 
 
-def _land_frame(
-    site: Site, sf: str, folder: Path, base: Path, problems: list[Problem]
-) -> tuple[gpd.GeoDataFrame, str] | None:
+def _land_frame(site: Site, sf: str, folder: Path, base: Path, problems: list[Problem]) -> tuple[Features, str] | None:
     """The features of a site's land (inline or its file) and what to call them in problems."""
     if site.land.geojson is not None:
         try:
-            return features_frame(site.land.geojson), f"{sf} (land.geojson)"
+            return _inline(site.land.geojson), f"{sf} (land.geojson)"
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             problems.append(
                 Problem(sf, "land.geojson", short(site.land.geojson), f"not a GeoJSON FeatureCollection: {exc}")
@@ -80,20 +79,28 @@ def _land_frame(
     if land_path is None:
         return None
     try:
-        return read_features(land_path, "land.file"), str(land_path)
+        return from_frame(read_features(land_path, "land.file")), str(land_path)
     except GeometryError as exc:
         problems.append(Problem(exc.source, exc.field, exc.value, exc.reason))
         return None
 
 
+def _inline(geojson: Any) -> Features:
+    """An inline FeatureCollection's features (the exceptions of malformed input as geopandas'
+    ``GeoDataFrame.from_features``, see :func:`planner.describe.layers.from_collection`)."""
+    crs = collection_crs(geojson)
+    return from_collection(geojson["features"], crs)
+
+
 def _land_layers(
-    site: Site, frame: gpd.GeoDataFrame, sf: str, source: str, problems: list[Problem]
-) -> tuple[gpd.GeoSeries, gpd.GeoSeries] | None:
-    """The parcel and the buildings (in `site.land.buildings` order) of a land frame, by role."""
-    if "role" not in frame.columns:
+    site: Site, features: Features, sf: str, source: str, problems: list[Problem]
+) -> tuple[Layer, Layer] | None:
+    """The parcel and the buildings (in `site.land.buildings` order) of a site's features, by role."""
+    roles = features.column("role")
+    if roles is None:
         problems.append(Problem(source, "features.role", "<missing>", f"each feature needs a role: one of {ROLES}"))
         return None
-    missing = [i for i, r in enumerate(frame["role"]) if _missing(r)]
+    missing = [i for i, r in enumerate(roles) if _missing(r)]
     if missing:
         problems.append(
             Problem(
@@ -104,31 +111,31 @@ def _land_layers(
             )
         )
         return None
-    bad = sorted({str(r) for r in frame["role"]} - set(ROLES))
+    bad = sorted({str(r) for r in roles} - set(ROLES))
     if bad:
         problems.append(Problem(source, "features.role", ", ".join(bad), f"unknown role (use {ROLES})"))
         return None
-    parcels = frame[frame["role"] == "parcel"]
+    parcels = features.layer("role", "parcel")
     if len(parcels) != 1:
         problems.append(
             Problem(source, "features.role", f"{len(parcels)} parcels", "exactly one feature must have role 'parcel'")
         )
         return None
-    by_id = _buildings_by_id(site, frame[frame["role"] == "building"], sf, source, problems)
+    by_id = _buildings_by_id(site, features, sf, source, problems)
     if by_id is None:
         return None
-    return parcels.geometry, gpd.GeoSeries([by_id[b.id] for b in site.land.buildings], crs=frame.crs)
+    return parcels, Layer(tuple(by_id[b.id] for b in site.land.buildings), features.crs)
 
 
 def _buildings_by_id(
-    site: Site, buildings: gpd.GeoDataFrame, sf: str, source: str, problems: list[Problem]
-) -> dict[str, Any] | None:
+    site: Site, features: Features, sf: str, source: str, problems: list[Problem]
+) -> dict[str, BaseGeometry | None] | None:
     """Building footprints by id when they match `site.land.buildings` one to one, else None."""
-    ids: list[str | None] = (
-        [None if _missing(i) else str(i) for i in buildings["id"]]
-        if "id" in buildings.columns
-        else [None] * len(buildings)
-    )
+    roles = features.column("role") or []
+    rows = [i for i, r in enumerate(roles) if r == "building"]
+    column = features.column("id")
+    ids: list[str | None] = [None if column is None or _missing(column[i]) else str(column[i]) for i in rows]
+    buildings = [features.geoms[i] for i in rows]
     if None in ids:
         problems.append(
             Problem(
@@ -137,7 +144,7 @@ def _buildings_by_id(
         )
     for b in sorted({i for i in ids if i is not None and ids.count(i) > 1}):
         problems.append(Problem(source, "features.id", b, "more than one building feature with this id"))
-    by_id = {i: g for i, g in zip(ids, buildings.geometry) if i is not None}
+    by_id = {i: g for i, g in zip(ids, buildings) if i is not None}
     wanted = [b.id for b in site.land.buildings]
     for i, b in enumerate(wanted):
         if b not in by_id:

@@ -66,7 +66,7 @@ class Portfolio:
             )
         from planner.describe.geometry import sites_frame
 
-        parcels = [self.land[s.id].to_wgs84().geometry.iloc[0] for s in self.sites]
+        parcels = [self.land[s.id].parcel_wgs84() for s in self.sites]
         return sites_frame(rows, parcels)
 
     def dump(self, directory: str | Path) -> Path:

@@ -17,10 +17,10 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from planner.report.html import render_report
-from planner.report.xlsx import write_xlsx
-from planner.results.outcome import Plan
+if TYPE_CHECKING:
+    from planner.results.outcome import Plan
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +61,8 @@ def write_atomically(out_dir: Path, write: Callable[[Path], None]) -> Path:
 
 def write_plan(plan: Plan, out_dir: Path, figures: bool = False) -> Path:
     """All plan files into out_dir (replaced as a whole); the PNG figures too if `figures`."""
+    from planner.report.html import render_report
+    from planner.report.xlsx import write_xlsx  # openpyxl: not for write_json (a diagnosis)
 
     def write(tmp: Path) -> None:
         data = plan.to_dict()
@@ -112,7 +114,8 @@ def write_json(out_dir: Path, name: str, data: dict) -> Path:
 
 
 def sites_geojson(plan: Plan, path: Path) -> None:
-    """Parcels (EPSG:4326) with the plan's end-of-horizon state per site."""
+    """Parcels (EPSG:4326) with the plan's end-of-horizon state per site (geopandas and GDAL
+    write the file, imported here)."""
     frame = plan.inputs.portfolio.sites_frame()
     sp = plan.frames()["site_period"]
     end = sp[sp["period"] == plan.inputs.time.labels[-1]].drop(columns=["period"]).set_index("site_id")
