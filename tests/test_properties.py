@@ -40,8 +40,8 @@ import planner.describe.land_loading as land_loading
 import planner.describe.loading as loading
 import planner.describe.portfolio as portfolio_mod
 import planner.model as model_mod
-import planner.model.tenants as tenants_mod
 import planner.model.builder as builder
+import planner.model.tenants as tenants_mod
 import planner.solve.planning as planning
 from planner import InputError, Plan, load_portfolio, portfolio_from_dict
 from planner.describe.geometry import geodesic_area_m2
