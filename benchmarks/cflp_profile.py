@@ -7,11 +7,8 @@ For each instance, in one process, round-robin, `repeat` times (HiGHS through dc
 adapter, solvers.highs, for all, at relative gap 1e-10):
 
 - bare: the textbook strong formulation (planner.testing.cflp.bare_problem);
-- dcplan: the MILP plan() solves first for the reduced portfolio;
-- +link: with the capacity link sum_r it[s,r,t] <= peak_it_mw[s] hosts[s,t]
-  (benchmarks.cflp.with_capacity_link), the analogue of sum_j d_j x_ij <= s_i y_i;
-- +link-blocks: also without the block columns and the block and block_total rows, which a
-  one-period horizon does not need (block[k,s] = lease[k,s,0]; block_total repeats delivery).
+- dcplan: the MILP plan() solves first for the reduced portfolio (with hosts_power, the analogue
+  of sum_j d_j x_ij <= s_i y_i, and no block rows for its one-period tenants: planner.model).
 
 Presolve s is the time of HiGHS's first line of the root node, root LP the first with LP
 iterations (benchmarks.speed.parse_log); the root LP gap is |optimum - root LP bound| over the
@@ -22,51 +19,20 @@ HiGHS solved the root node at once and printed only a trivial bound on that line
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-VARIANTS = ("bare", "dcplan", "+link", "+link-blocks")
-
-
-def without_blocks(p):
-    """The problem without block columns and the block / block_total rows (a one-period horizon:
-    block = lease). Raises ValueError when a block column is in another row."""
-    cols, rows = p.col_names(), p.row_names()
-    keep_col = np.array([not n.startswith("block[") for n in cols])
-    keep_row = np.array([not n.startswith(("block[", "block_total[")) for n in rows])
-    row_of = np.repeat(np.arange(p.num_rows), np.diff(p.starts))
-    nz = keep_row[row_of]
-    if not keep_col[p.index[nz]].all():
-        raise ValueError("a block column is used outside the block rows")
-    new_col = np.cumsum(keep_col) - 1
-    starts = np.concatenate([[0], np.cumsum(np.diff(p.starts)[keep_row])])
-    return dataclasses.replace(
-        p,
-        cost=p.cost[keep_col],
-        col_lower=p.col_lower[keep_col],
-        col_upper=p.col_upper[keep_col],
-        integer=p.integer[keep_col],
-        row_lower=p.row_lower[keep_row],
-        row_upper=p.row_upper[keep_row],
-        starts=starts.astype(p.starts.dtype),
-        index=new_col[p.index[nz]].astype(p.index.dtype),
-        value=p.value[nz],
-        col_names=lambda: [n for n, k in zip(cols, keep_col) if k],
-        row_names=lambda: [n for n, k in zip(rows, keep_row) if k],
-    )
+VARIANTS = ("bare", "dcplan")
 
 
 def problems(name: str) -> tuple[dict, float]:
     """Each variant's problem for one instance, and dcplan's revenue at par."""
-    from benchmarks.cflp import DATA, with_capacity_link
+    from benchmarks.cflp import DATA
     from planner.inputs import prepare
     from planner.model import build_model
     from planner.testing.cflp import bare_problem, cflp_portfolio, read_instance
@@ -75,11 +41,7 @@ def problems(name: str) -> tuple[dict, float]:
     inst = read_instance(DATA / f"{name}.txt")
     portfolio, revenue_at_par = cflp_portfolio(inst)
     ins = prepare(portfolio)
-    out = {"bare": from_pulp(bare_problem(inst))[0], "dcplan": build_model(ins).problem}
-    with_capacity_link()
-    out["+link"] = build_model(ins).problem
-    out["+link-blocks"] = without_blocks(out["+link"])
-    return out, revenue_at_par
+    return {"bare": from_pulp(bare_problem(inst))[0], "dcplan": build_model(ins).problem}, revenue_at_par
 
 
 def solve(problem, variant: str, revenue_at_par: float, optimum: float) -> dict:
