@@ -100,16 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.table == "_rows":
         print(json.dumps(rows(args.portfolio_path, args.cases)))
         return 0
-    from benchmarks.run import _versions
+    from benchmarks.run import _versions, emit
 
     trees = {k: Path(v) for k, v in (t.split("=", 1) for t in args.trees)}
     body = table(args.portfolio, args.cases, trees)
     command = "python benchmarks/replan.py " + " ".join(argv if argv is not None else sys.argv[1:])
     title = f"{args.portfolio.stem}: re-planning what-ifs cold and from the base plan"
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", *body]
-    with args.out.open("a") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    emit(lines, args.out)
     return 0
 
 

@@ -165,9 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             f"| {_musd(r.get('npv_usd'))} | {_musd(r.get('bound_usd'))} | {_fmt(r.get('gap'), '.3%')} "
             f"| {_fmt(r.get('peak_rss_mib'), ',.0f')} | {_musd(r.get('npv_uplift_usd'))} |"
         )
-    with args.out.open("a") as f:
-        f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    emit(lines, args.out)
     return 0
 
 

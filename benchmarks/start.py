@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--plan", action="store_true", help="plan() end to end (module docstring)")
     ap.add_argument("--out", type=Path, default=None, help="markdown file to append the table to")
     args = ap.parse_args(argv)
-    from benchmarks.run import _versions
+    from benchmarks.run import _versions, emit
     from planner import load_portfolio
     from planner.inputs import prepare
     from planner.model import build_model
@@ -320,10 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     title = f"{args.portfolio.stem}: {what} heuristic start + proof vs cold, {args.repeat} round-robin runs"
     title += f", gap {args.gap:g}"
     lines = [f"\n## {_versions()} | {title}\n", f"`{command}`\n", *body]
-    if args.out is not None:
-        with args.out.open("a") as f:
-            f.write("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    emit(lines, args.out)
     return 0
 
 
